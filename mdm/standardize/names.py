@@ -1,0 +1,154 @@
+"""Person names: display cleaning, splitting, nickname keys, org detection."""
+
+import re
+
+from nameparser import HumanName
+
+from .nicknames import NICKNAMES
+from .orgs import legal_form
+from .text import clean_text, fold_accents
+
+# Lower-case name particles that stay lower case after the first word.
+_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "la", "le", "ten", "ter", "bin", "al"}
+)
+# Tokens that keep their trailing period ("Dr.", "Jr.").
+_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "mx", "jr", "sr", "prof", "rev", "st", "hon"})
+_ROMAN = frozenset({"ii", "iii", "iv", "vi", "vii", "viii"})
+# "Mac" is a prefix only in these surnames: "Mack", "Macy", "Machado" are not.
+_MAC_NAMES = frozenset(
+    {"macdonald", "macleod", "mackenzie", "macarthur", "macgregor", "macintyre", "macmillan", "mackay", "maclean", "macneil", "macpherson", "macdougall", "maclachlan", "macaulay"}
+)
+
+_STRAY = re.compile(r"[^\w\s'\-.,]|[\d_]")
+_SPACE_BEFORE_COMMA = re.compile(r"\s+,")
+_REPEATED = re.compile(r"([-'.,])[-'.,]+")
+
+
+def clean_person_name(s) -> str | None:
+    """Display form of a person name: "  mcDONALD " -> "McDonald".
+
+    Strips stray punctuation and digits, collapses whitespace and fixes case
+    word by word; a word that is already sensibly mixed case ("DeVito") is
+    left alone.
+    """
+    text = clean_text(s)
+    if text is None:
+        return None
+    text = text.replace("\u2019", "'").replace("`", "'")
+    text = _STRAY.sub(" ", text)
+    text = _REPEATED.sub(r"\1", text)
+    text = _SPACE_BEFORE_COMMA.sub(",", " ".join(text.split()))
+    text = text.strip(" -',.") + ("." if _keeps_final_period(text) else "")
+    if not text:
+        return None
+    words = text.split(" ")
+    return " ".join(_case_word(word, first=i == 0) for i, word in enumerate(words))
+
+
+def _keeps_final_period(text: str) -> bool:
+    if not text.endswith("."):
+        return False
+    last = text.rstrip(".").rsplit(" ", 1)[-1].strip("-',").lower()
+    return len(last) == 1 or last in _ABBREVIATIONS
+
+
+def _is_sane_mixed_case(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return (
+        len(letters) > 1
+        and letters[0].isupper()
+        and any(c.islower() for c in letters)
+        and any(c.isupper() for c in letters[1:])
+    )
+
+
+def _case_word(word: str, first: bool) -> str:
+    if _is_sane_mixed_case(word):
+        return word
+    bare = word.strip(".,").lower()
+    if bare in _ROMAN:
+        return word.upper()
+    if not first and bare in _PARTICLES:
+        return word.lower()
+    return re.sub(r"[^\-']+", lambda m: _case_part(m.group()), word)
+
+
+def _case_part(part: str) -> str:
+    lower = part.lower()
+    if lower.startswith("mc") and len(lower) > 2:
+        return "Mc" + lower[2:].capitalize()
+    if lower.rstrip(".,") in _MAC_NAMES:
+        return "Mac" + lower[3:].capitalize()
+    return lower.capitalize()
+
+
+_NAME_PARTS = {
+    "given_name": "first",
+    "middle_name": "middle",
+    "family_name": "last",
+    "title": "title",
+    "suffix": "suffix",
+}
+
+
+def split_full_name(s) -> dict[str, str | None]:
+    """Split a full person name into given, middle, family, title and suffix.
+
+    Handles "Smith, John A." and "Dr. John Smith Jr.". Every key is present;
+    absent parts are None.
+    """
+    text = clean_text(s)
+    if text is None:
+        return dict.fromkeys(_NAME_PARTS)
+    parsed = HumanName(text)
+    return {key: clean_person_name(getattr(parsed, attr)) for key, attr in _NAME_PARTS.items()}
+
+
+_ORG_WORDS = frozenset(
+    """
+    corp corporation company co inc incorporated llc ltd limited supply supplies
+    service services industries industrial group holdings holding trading
+    distribution distributors distributor distributing solutions systems
+    technologies technology tech international intl enterprises enterprise
+    associates partners manufacturing mfg bank university college school
+    hospital clinic foundation trust church council department dept agency
+    store stores shop market markets restaurant hotel labs laboratories
+    logistics consulting products foods motors electric electronics pharma
+    pharmaceuticals healthcare medical center centre institute club association
+    society wholesale retail builders construction farms global ventures
+    partnership sons brothers bros studio studios media networks software
+    """.split()
+)
+
+
+def is_organization_name(s) -> bool:
+    """Heuristic: does this name look like an organization rather than a person?
+
+    True when it carries a legal suffix, an '&', digits, or a typical
+    business word (Corp, Supply, Services, Group, ...).
+    """
+    text = clean_text(s)
+    if text is None:
+        return False
+    if "&" in text or any(c.isdigit() for c in text):
+        return True
+    if legal_form(text) is not None:
+        return True
+    words = re.findall(r"[a-z]+", fold_accents(text).lower())
+    return any(word in _ORG_WORDS for word in words)
+
+
+def nickname_key(given_name) -> str | None:
+    """Canonical lower-case given name, so nicknames compare equal.
+
+    "Bobby" -> "robert", "Kathy" -> "katherine"; an unknown name returns
+    itself, lower-cased and accent-folded.
+    """
+    text = clean_text(given_name)
+    if text is None:
+        return None
+    key = " ".join(re.findall(r"[a-z']+", fold_accents(text).lower())).replace("'", "")
+    if not key:
+        return None
+    return NICKNAMES.get(key, key)
