@@ -1,0 +1,70 @@
+"""Read current source records out of the store as frames for the matcher."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from mdm.models.fields import CANONICAL_FIELDS
+from mdm.store.tables import SourceRecord, SourceRecordVersion
+
+ID_CHUNK = 900
+
+
+def current_records(session: Session, domain: str, record_ids: list[int] | None = None) -> pd.DataFrame:
+    """One row per live source record (latest version), indexed by record id.
+
+    Columns: the domain's canonical fields, plus system, source_key, version,
+    updated_at (the source's change time, else when it was loaded)."""
+    query = (
+        select(
+            SourceRecord.id,
+            SourceRecord.system,
+            SourceRecord.source_key,
+            SourceRecord.version,
+            SourceRecordVersion.fields,
+            SourceRecordVersion.source_updated_at,
+            SourceRecordVersion.loaded_at,
+        )
+        .join(
+            SourceRecordVersion,
+            and_(SourceRecordVersion.record_id == SourceRecord.id, SourceRecordVersion.version == SourceRecord.version),
+        )
+        .where(SourceRecord.domain == domain, SourceRecord.deleted.is_(False))
+    )
+    if record_ids is None:
+        rows = session.execute(query.order_by(SourceRecord.id)).all()
+    else:
+        rows = []
+        ids = sorted(set(record_ids))
+        for start in range(0, len(ids), ID_CHUNK):
+            rows.extend(session.execute(query.where(SourceRecord.id.in_(ids[start : start + ID_CHUNK]))).all())
+        rows.sort(key=lambda r: r[0])
+    return records_frame(domain, rows)
+
+
+def records_frame(domain: str, rows) -> pd.DataFrame:
+    columns = list(CANONICAL_FIELDS[domain])
+    fields = pd.DataFrame.from_records([r[4] for r in rows], columns=columns)
+    fields = fields.astype(object).where(fields.notna(), None)
+    meta = pd.DataFrame(
+        {
+            "system": [r[1] for r in rows],
+            "source_key": [r[2] for r in rows],
+            "version": [r[3] for r in rows],
+            "updated_at": [_as_utc(r[5] or r[6]) for r in rows],
+        }
+    )
+    frame = pd.concat([fields, meta], axis=1)
+    frame.index = pd.Index([r[0] for r in rows], dtype="int64", name="record_id")
+    return frame
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value

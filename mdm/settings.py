@@ -1,0 +1,25 @@
+"""Hub configuration, read from the environment with the ``MDM_`` prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+DEFAULT_DATABASE_URL = "sqlite:///mdm.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MDM_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    rules_dir: Path = BUNDLED_RULES_DIR
+    # Region assumed for phone numbers written without a country code.
+    default_region: str = "US"
+    # Rows written per INSERT batch during bulk loads.
+    load_batch_size: int = 5000
+
+
+def get_settings(**overrides) -> Settings:
+    return Settings(**overrides)

@@ -1,0 +1,103 @@
+"""Repository of source records: bulk, idempotent storage of versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from mdm.store.tables import SourceRecord, SourceRecordVersion
+
+KEY_CHUNK = 900  # stays under SQLite's bound-parameter limit
+
+
+@dataclass
+class PreparedRecord:
+    source_key: str
+    content_hash: str
+    raw: dict[str, Any]
+    fields: dict[str, Any]
+    extra: dict[str, Any]
+    source_updated_at: datetime | None
+    line: int | None = None
+
+
+@dataclass
+class StoreOutcome:
+    stored: int
+    unchanged: int
+    record_ids: list[int]
+
+
+def existing_records(session: Session, system: str, domain: str, keys: list[str]) -> dict[str, tuple[int, int, str]]:
+    """source_key -> (record id, version, content hash) for the keys that exist."""
+    found: dict[str, tuple[int, int, str]] = {}
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start : start + KEY_CHUNK]
+        rows = session.execute(
+            select(SourceRecord.source_key, SourceRecord.id, SourceRecord.version, SourceRecord.content_hash).where(
+                SourceRecord.system == system, SourceRecord.domain == domain, SourceRecord.source_key.in_(chunk)
+            )
+        )
+        for key, rid, version, content_hash in rows:
+            found[key] = (rid, version, content_hash)
+    return found
+
+
+def store_records(
+    session: Session,
+    system: str,
+    domain: str,
+    records: list[PreparedRecord],
+    *,
+    now: datetime,
+    load_id: int | None,
+    correlation_id: str | None = None,
+) -> StoreOutcome:
+    """Store new records and new versions of changed ones; skip identical content."""
+    existing = existing_records(session, system, domain, [r.source_key for r in records])
+    new = [r for r in records if r.source_key not in existing]
+    changed = [r for r in records if r.source_key in existing and existing[r.source_key][2] != r.content_hash]
+    touched: list[int] = []
+    versions: list[dict[str, Any]] = []
+
+    if new:
+        ids = session.execute(
+            insert(SourceRecord).returning(SourceRecord.id, sort_by_parameter_order=True),
+            [
+                {
+                    "system": system, "domain": domain, "source_key": r.source_key, "version": 1,
+                    "content_hash": r.content_hash, "deleted": False, "created_at": now, "updated_at": now,
+                }
+                for r in new
+            ],
+        ).scalars().all()
+        for rid, record in zip(ids, new):
+            versions.append(_version_row(rid, 1, record, now, load_id, correlation_id))
+        touched.extend(ids)
+
+    if changed:
+        updates = []
+        for record in changed:
+            rid, version, _ = existing[record.source_key]
+            updates.append(
+                {"id": rid, "version": version + 1, "content_hash": record.content_hash, "deleted": False, "updated_at": now}
+            )
+            versions.append(_version_row(rid, version + 1, record, now, load_id, correlation_id))
+            touched.append(rid)
+        session.execute(update(SourceRecord), updates)
+
+    if versions:
+        session.execute(insert(SourceRecordVersion), versions)
+    return StoreOutcome(stored=len(new) + len(changed), unchanged=len(records) - len(new) - len(changed), record_ids=touched)
+
+
+def _version_row(rid, version, record: PreparedRecord, now, load_id, correlation_id) -> dict[str, Any]:
+    return {
+        "record_id": rid, "version": version, "content_hash": record.content_hash, "raw": record.raw,
+        "fields": record.fields, "extra": record.extra, "source_updated_at": record.source_updated_at,
+        "loaded_at": now, "load_id": load_id, "line": record.line, "correlation_id": correlation_id,
+    }

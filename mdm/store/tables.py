@@ -1,0 +1,259 @@
+"""SQLAlchemy tables of the hub: source records, golden records, xref and the
+tables later stages fill (match candidates, steward decisions, audit, outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY, not BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class LoadBatch(Base):
+    """One run of `mdm load` (or one API ingest call)."""
+
+    __tablename__ = "load_batch"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    system: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(16))
+    file: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    field_errors: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Reject(Base):
+    """A rejected row, or a rejected field of a stored row."""
+
+    __tablename__ = "reject"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    load_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id", ondelete="CASCADE"), index=True)
+    line: Mapped[int | None] = mapped_column(Integer)
+    source_key: Mapped[str | None] = mapped_column(Text)
+    column: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    row_rejected: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SourceRecord(Base):
+    """A source system's record; its content lives in versions."""
+
+    __tablename__ = "source_record"
+    __table_args__ = (UniqueConstraint("system", "domain", "source_key", name="uq_source_record_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    system: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(16), index=True)
+    source_key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Version last seen by the matcher; differs from `version` while unmatched.
+    matched_version: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SourceRecordVersion(Base):
+    __tablename__ = "source_record_version"
+    __table_args__ = (UniqueConstraint("record_id", "version", name="uq_source_record_version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[dict[str, Any]]
+    fields: Mapped[dict[str, Any]]
+    extra: Mapped[dict[str, Any]]
+    source_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    load_id: Mapped[int | None] = mapped_column(ForeignKey("load_batch.id", ondelete="SET NULL"))
+    line: Mapped[int | None] = mapped_column(Integer)
+    correlation_id: Mapped[str | None] = mapped_column(String(128), index=True)
+
+
+class GoldenRecord(Base):
+    __tablename__ = "golden_record"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # active | merged (now an alias of merged_into) | deleted
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    merged_into: Mapped[str | None] = mapped_column(String(40))
+    attributes: Mapped[dict[str, Any]]
+    lineage: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class GoldenRecordVersion(Base):
+    __tablename__ = "golden_record_version"
+
+    golden_id: Mapped[str] = mapped_column(ForeignKey("golden_record.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_type: Mapped[str] = mapped_column(String(16))
+    attributes: Mapped[dict[str, Any]]
+    lineage: Mapped[dict[str, Any]]
+    members: Mapped[list[Any]]
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    correlation_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class Xref(Base):
+    """Which golden record a source record belongs to."""
+
+    __tablename__ = "xref"
+    __table_args__ = (Index("ix_xref_source_key", "system", "domain", "source_key"),)
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
+    golden_id: Mapped[str] = mapped_column(ForeignKey("golden_record.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(16))
+    system: Mapped[str] = mapped_column(String(64))
+    source_key: Mapped[str] = mapped_column(String(255))
+    # auto | review | steward | new
+    decided_by: Mapped[str] = mapped_column(String(16))
+    match_probability: Mapped[float | None] = mapped_column(Float)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GoldenAlias(Base):
+    """A retired golden id that still resolves to its survivor."""
+
+    __tablename__ = "golden_alias"
+
+    alias_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    golden_id: Mapped[str] = mapped_column(String(40), index=True)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BlockingKey(Base):
+    """Blocking keys of current source records, so a new record finds its
+    candidates by index lookup instead of a rescan."""
+
+    __tablename__ = "blocking_key"
+    __table_args__ = (Index("ix_blocking_key_lookup", "domain", "key_name", "key_value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(16))
+    key_name: Mapped[str] = mapped_column(String(64))
+    key_value: Mapped[str] = mapped_column(String(255))
+
+
+class MatchModelRow(Base):
+    """Fellegi-Sunter parameters from the last bulk run, reused incrementally."""
+
+    __tablename__ = "match_model"
+
+    domain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rules_hash: Mapped[str] = mapped_column(String(64))
+    model: Mapped[dict[str, Any]]
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MatchCandidate(Base):
+    """A pair in the review band, or a price conflict, waiting for a steward."""
+
+    __tablename__ = "match_candidate"
+    __table_args__ = (UniqueConstraint("domain", "left_record_id", "right_record_id", name="uq_match_candidate_pair"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    domain: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="match")
+    left_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"))
+    right_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"))
+    match_weight: Mapped[float | None] = mapped_column(Float)
+    match_probability: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[dict[str, Any]]
+    # pending | accepted | rejected | superseded
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CannotLink(Base):
+    """A steward's not-a-match; it stands while both records keep the
+    compared content they had when it was decided."""
+
+    __tablename__ = "cannot_link"
+
+    left_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
+    right_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
+    left_hash: Mapped[str] = mapped_column(String(64))
+    right_hash: Mapped[str] = mapped_column(String(64))
+    decision_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StewardDecision(Base):
+    __tablename__ = "steward_decision"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    domain: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+    actor: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    undone_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    correlation_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class OutboxEvent(Base):
+    """Change events written in the same transaction as the change."""
+
+    __tablename__ = "outbox"
+
+    sequence: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(16), index=True)
+    subject: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    correlation_id: Mapped[str | None] = mapped_column(String(128))
