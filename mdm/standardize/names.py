@@ -98,11 +98,13 @@ def split_full_name(s) -> dict[str, str | None]:
     Handles "Smith, John A." and "Dr. John Smith Jr.". Every key is present;
     absent parts are None.
     """
-    text = clean_text(s)
+    # Case is fixed on the whole name so particles keep their context
+    # ("Ludwig van Beethoven" -> family name "van Beethoven").
+    text = clean_person_name(s)
     if text is None:
         return dict.fromkeys(_NAME_PARTS)
     parsed = HumanName(text)
-    return {key: clean_person_name(getattr(parsed, attr)) for key, attr in _NAME_PARTS.items()}
+    return {key: clean_text(getattr(parsed, attr).strip(" ,")) for key, attr in _NAME_PARTS.items()}
 
 
 _ORG_WORDS = frozenset(

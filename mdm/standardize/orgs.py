@@ -77,10 +77,10 @@ def org_match_key(s) -> str | None:
     if text is None:
         return None
     tokens = _key_tokens(text)
-    while (found := _trailing_suffix(tokens)) is not None:
-        del tokens[-found[0] :]
     if len(tokens) > 1 and tokens[0] == "the":
         del tokens[0]
+    while (found := _trailing_suffix(tokens)) is not None:
+        del tokens[-found[0] :]
     return " ".join(tokens) or None
 
 
@@ -125,6 +125,7 @@ def clean_org_name(s) -> str | None:
     if text is None:
         return None
     text = re.sub(r"\s+([,.])", r"\1", text)
+    text = re.sub(r",(?=[^\W\d_])", ", ", text)
     if not (any(c.isalpha() for c in text) and text == text.upper()):
         return text
     words = text.split(" ")
