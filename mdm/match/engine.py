@@ -1,0 +1,167 @@
+"""The whole match run over one frame: prepare, block, compare, estimate, score, cluster.
+
+    result = match_frame(customers, load_rules("rules/customer.yaml"))
+    result.clusters.labels      # cluster label per record id
+    result.pairs                # scored candidate pairs
+    result.timings              # seconds per stage
+
+``score_pairs`` scores given pairs with an existing model: the store uses it
+for incremental matching with the bulk run's parameters.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from mdm.match.blocking import blocking_stats, candidate_pairs, oversized_blocks
+from mdm.match.cluster import ClusterResult, cluster
+from mdm.match.compare import comparison_levels, term_frequencies, tf_values
+from mdm.match.features import prepare
+from mdm.match.rules import MatchRules
+from mdm.match.scoring import MatchModel, estimate, score
+
+# Components this large are not completed pairwise (cost grows with size²).
+MAX_COMPLETED_COMPONENT = 50
+
+
+@dataclass
+class MatchResult:
+    pairs: pd.DataFrame  # left, right, match_weight, match_probability
+    levels: np.ndarray  # level per pair and comparison, aligned with ``pairs``
+    model: MatchModel
+    clusters: ClusterResult
+    blocking: dict
+    oversized_blocks: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> pd.Series:
+        return self.clusters.labels
+
+
+@dataclass
+class _Clock:
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def match_frame(
+    df: pd.DataFrame,
+    rules: MatchRules,
+    model: MatchModel | None = None,
+    cannot_link: tuple | None = None,
+) -> MatchResult:
+    """Match every record of ``df`` (indexed by record id) against every other."""
+    clock = _Clock()
+    with clock.stage("prepare"):
+        frame = prepare(df, rules)
+    with clock.stage("blocking"):
+        left, right = candidate_pairs(frame, rules)
+        skipped = oversized_blocks(frame, rules)
+        stats = blocking_stats(left, right, len(frame))
+    with clock.stage("compare"):
+        levels = comparison_levels(frame, left, right, rules)
+        tables = term_frequencies(frame, rules)
+        tf = tf_values(frame, left, rules, tables)
+    if model is None:
+        with clock.stage("estimate"):
+            random_left, random_right = random_pairs(frame.index.to_numpy(), rules.em.u_sample_pairs, rules.em.seed)
+            random_levels = comparison_levels(frame, random_left, random_right, rules)
+            model = estimate(levels, rules, random_levels=random_levels, n_records=len(frame))
+    with clock.stage("score"):
+        weight, prob = score(levels, model, tf)
+    with clock.stage("cluster"):
+        left, right, levels, weight, prob = _complete_components(frame, rules, model, tables, left, right, levels, weight, prob)
+        on_weight = rules.thresholds.scale == "weight"
+        clusters = cluster(frame.index.to_numpy(), left, right, weight if on_weight else prob, rules.thresholds, cannot_link)
+    pairs = pd.DataFrame({"left": left, "right": right, "match_weight": weight, "match_probability": prob})
+    return MatchResult(
+        pairs=pairs,
+        levels=levels,
+        model=model,
+        clusters=clusters,
+        blocking=stats,
+        oversized_blocks=skipped,
+        timings=clock.timings,
+    )
+
+
+def score_pairs(
+    df: pd.DataFrame,
+    left,
+    right,
+    rules: MatchRules,
+    model: MatchModel,
+    tf_tables: dict[str, pd.Series] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Score given pairs with an existing model: (pairs frame, levels).
+
+    ``df`` holds every record named in the pairs; ``tf_tables`` (from
+    ``compare.term_frequencies`` over the whole store) default to ``df``'s.
+    """
+    frame = prepare(df, rules)
+    left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
+    levels = comparison_levels(frame, left, right, rules)
+    weight, prob = score(levels, model, tf_values(frame, left, rules, tf_tables))
+    return pd.DataFrame({"left": left, "right": right, "match_weight": weight, "match_probability": prob}), levels
+
+
+def random_pairs(ids: np.ndarray, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n`` distinct-record pairs drawn uniformly; all pairs if there are fewer."""
+    count = len(ids)
+    if count * (count - 1) // 2 <= n:
+        a, b = np.triu_indices(count, k=1)
+    else:
+        rng = np.random.default_rng(seed)
+        a, b = rng.integers(0, count, n), rng.integers(0, count - 1, n)
+        b = b + (b >= a)  # never the same record twice
+    return ids[a], ids[b]
+
+
+def _complete_components(frame, rules, model, tables, left, right, levels, weight, prob):
+    """Score every not-yet-compared pair inside would-be clusters of 3+ records.
+
+    Blocking may never have compared A with C although both link to B; scoring
+    A-C lets clustering see that they are unlike instead of chaining them.
+    """
+    on_weight = rules.thresholds.scale == "weight"
+    strong = (weight if on_weight else prob) >= rules.thresholds.auto_merge
+    ids = np.unique(np.r_[left[strong], right[strong]])
+    if len(ids) == 0:
+        return left, right, levels, weight, prob
+    li, ri = np.searchsorted(ids, left[strong]), np.searchsorted(ids, right[strong])
+    _, component = connected_components(coo_matrix((np.ones(len(li)), (li, ri)), shape=(len(ids), len(ids))), directed=False)
+    sizes = np.bincount(component)
+    eligible = (sizes[component] >= 3) & (sizes[component] <= MAX_COMPLETED_COMPONENT)
+    if not eligible.any():
+        return left, right, levels, weight, prob
+    members = pd.DataFrame({"id": ids[eligible], "component": component[eligible]})
+    all_pairs = members.merge(members, on="component")
+    all_pairs = all_pairs[all_pairs["id_x"] < all_pairs["id_y"]]
+    known = pd.MultiIndex.from_arrays([left, right])
+    new = ~pd.MultiIndex.from_arrays([all_pairs["id_x"], all_pairs["id_y"]]).isin(known)
+    new_left = all_pairs["id_x"].to_numpy(np.int64)[new]
+    new_right = all_pairs["id_y"].to_numpy(np.int64)[new]
+    if len(new_left) == 0:
+        return left, right, levels, weight, prob
+    new_levels = comparison_levels(frame, new_left, new_right, rules)
+    new_weight, new_prob = score(new_levels, model, tf_values(frame, new_left, rules, tables))
+    return (
+        np.r_[left, new_left],
+        np.r_[right, new_right],
+        np.vstack([levels, new_levels]),
+        np.r_[weight, new_weight],
+        np.r_[prob, new_prob],
+    )

@@ -1,0 +1,119 @@
+"""Comparison level kinds: vectorized predicates over distinct value pairs.
+
+A level kind is ``fn(values, left, right, threshold) -> bool array``:
+``values`` holds the distinct non-null values of a column and ``left``/``right``
+are index arrays into it, one entry per distinct value pair to test. The
+engine calls it once per comparison level with every distinct pair at once,
+so string similarity runs in rapidfuzz's C++ over the whole batch.
+
+Registering a new kind::
+
+    @register("starts_with")
+    def starts_with(values, left, right, threshold=None):
+        ...
+"""
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein
+
+from mdm.match.registry import level_kinds
+
+register = level_kinds.register
+
+
+def pairwise(scorer, values: np.ndarray, left: np.ndarray, right: np.ndarray, **kwargs) -> np.ndarray:
+    """``scorer`` on each (values[left[i]], values[right[i]]), all CPU cores."""
+    if len(left) == 0:
+        return np.zeros(0)
+    return process.cpdist(values[left], values[right], scorer=scorer, workers=-1, **kwargs)
+
+
+@register("exact")
+def exact(values, left, right, threshold=None):
+    # Values are factorized, so equal codes are equal values.
+    return left == right
+
+
+@register("jaro_winkler")
+def jaro_winkler(values, left, right, threshold):
+    """Jaro-Winkler similarity in [0, 1] at least ``threshold``."""
+    return pairwise(JaroWinkler.normalized_similarity, values, left, right, dtype=np.float32) >= threshold - 1e-6
+
+
+@register("jaro")
+def jaro(values, left, right, threshold):
+    return pairwise(Jaro.normalized_similarity, values, left, right, dtype=np.float32) >= threshold - 1e-6
+
+
+@register("levenshtein")
+def levenshtein(values, left, right, threshold):
+    """At most ``threshold`` single-character edits."""
+    k = int(threshold)
+    return pairwise(Levenshtein.distance, values, left, right, score_cutoff=k + 1, dtype=np.int32) <= k
+
+
+@register("damerau_levenshtein")
+def damerau_levenshtein(values, left, right, threshold):
+    """At most ``threshold`` edits, a transposition of neighbours counting as one."""
+    k = int(threshold)
+    return pairwise(DamerauLevenshtein.distance, values, left, right, score_cutoff=k + 1, dtype=np.int32) <= k
+
+
+@register("token_set")
+def token_set(values, left, right, threshold):
+    """Token-set similarity in [0, 1]: word order and repeated words ignored."""
+    return pairwise(fuzz.token_set_ratio, values, left, right, dtype=np.float32) >= threshold * 100 - 1e-4
+
+
+@register("token_sort")
+def token_sort(values, left, right, threshold):
+    return pairwise(fuzz.token_sort_ratio, values, left, right, dtype=np.float32) >= threshold * 100 - 1e-4
+
+
+def _numbers(values: np.ndarray) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+
+
+@register("numeric_abs")
+def numeric_abs(values, left, right, threshold):
+    """Both numbers and within ``threshold`` of each other."""
+    x = _numbers(values)
+    with np.errstate(invalid="ignore"):
+        return np.abs(x[left] - x[right]) <= threshold
+
+
+@register("numeric_pct")
+def numeric_pct(values, left, right, threshold):
+    """Both numbers and differing by at most ``threshold`` (a fraction) of the larger."""
+    x = _numbers(values)
+    a, b = x[left], x[right]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.abs(a - b) <= threshold * np.maximum(np.abs(a), np.abs(b))
+
+
+def _dates(values: np.ndarray) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values, dtype=object), errors="coerce", format="ISO8601").to_numpy(
+        dtype="datetime64[D]"
+    )
+
+
+@register("date_days")
+def date_days(values, left, right, threshold):
+    """Both dates and at most ``threshold`` days apart."""
+    d = _dates(values)
+    a, b = d[left], d[right]
+    ok = ~(np.isnat(a) | np.isnat(b))
+    out = np.zeros(len(left), dtype=bool)
+    out[ok] = np.abs((a[ok] - b[ok]).astype(np.int64)) <= threshold
+    return out
+
+
+@register("date_transposed")
+def date_transposed(values, left, right, threshold=None):
+    """Same year, day and month swapped: 1980-03-07 vs 1980-07-03."""
+    parts = pd.Series(values, dtype=object).astype(str).str.extract(r"^(\d{4})-?(\d{2})-?(\d{2})")
+    y, m, d = (parts[i].to_numpy(dtype=object) for i in range(3))
+    valid = parts.notna().all(axis=1).to_numpy()
+    return valid[left] & valid[right] & (y[left] == y[right]) & (m[left] == d[right]) & (d[left] == m[right])

@@ -1,0 +1,328 @@
+"""Match rules as validated data, loaded from ``rules/<domain>.yaml``.
+
+A rule file declares derived features, blocking keys, comparisons with
+ordered levels, decision thresholds, the prior and EM settings::
+
+    domain: customer
+    features:
+      surname_ph: {fn: metaphone, of: family_name}
+      zip5: {fn: zip5, of: postal_code}
+    blocking:
+      max_block_size: 500
+      keys:
+        - [surname_ph, zip5]
+        - [date_of_birth]
+    comparisons:
+      - name: family_name
+        term_frequency: true
+        levels: [null, exact, jaro_winkler >= 0.92, {exact_on: surname_ph}, else]
+    thresholds: {auto_merge: 0.95, review: 0.5}
+    prior: estimate
+
+Level shorthand: ``null``, ``exact``, ``else``, ``"<kind> >= t"`` /
+``"<kind> <= t"``, ``{<kind>: t}``, ``{exact_on: <column>}``, or the full
+form ``{kind: .., threshold: .., column: .., m: .., u: ..}`` where ``m``/``u``
+fix a level's probabilities instead of estimating them.
+"""
+
+import inspect
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mdm.match import features as _features  # noqa: F401  (registers built-in feature functions)
+from mdm.match import levels as _levels  # noqa: F401  (registers built-in level kinds)
+from mdm.match.registry import feature_functions, level_kinds
+
+NULL, ELSE = "null", "else"
+
+# Canonical fields per domain (DESIGN.md); rules may also name derived features.
+CANONICAL_FIELDS = {
+    "customer": {
+        "name", "given_name", "family_name", "organization", "tax_id", "email", "phone",
+        "address_line1", "address_line2", "city", "region", "postal_code", "country",
+        "date_of_birth", "credit_limit", "payment_terms", "segment", "account_owner", "status",
+    },
+    "item": {
+        "name", "description", "manufacturer", "mpn", "gtin", "sku", "category", "base_uom",
+        "uom", "pack_qty", "weight_kg", "status",
+    },
+    "price": {
+        "item_key", "customer_key", "price_list", "currency", "unit_price", "uom", "min_qty",
+        "valid_from", "valid_to",
+    },
+}
+COMMON_FIELDS = {"system", "source_key"}
+
+
+class RulesError(ValueError):
+    """A rule file is invalid: names the file, the path inside it and the reason."""
+
+    def __init__(self, file: str, path: str, reason: str):
+        self.file, self.path, self.reason = file, path, reason
+        where = f"{file}: {path}" if path else file
+        super().__init__(f"{where}: {reason}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeatureSpec(BaseModel):
+    """A derived column: ``fn`` applied to the column(s) ``of``; extra keys are parameters."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    fn: str
+    of: str | list[str]
+
+    @field_validator("fn")
+    @classmethod
+    def _known_fn(cls, fn: str) -> str:
+        if fn not in feature_functions:
+            raise ValueError(f"unknown feature function {fn!r}; known: {', '.join(feature_functions.names())}")
+        return fn
+
+    @property
+    def inputs(self) -> list[str]:
+        return [self.of] if isinstance(self.of, str) else list(self.of)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+_SHORTHAND = re.compile(r"^\s*(\w+)\s*(>=|<=)\s*([-+0-9.eE]+)\s*$")
+
+
+class LevelSpec(_Strict):
+    """One comparison level: pairs hit the first level whose predicate holds."""
+
+    kind: str
+    threshold: float | None = None
+    column: str | None = None
+    label: str | None = None
+    m: float | None = Field(default=None, gt=0, le=1)
+    u: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if value is None:
+            return {"kind": NULL}
+        if isinstance(value, str):
+            match = _SHORTHAND.match(value)
+            if match:
+                return {"kind": match[1], "threshold": float(match[3])}
+            return {"kind": value.strip()}
+        if isinstance(value, dict) and "kind" not in value and len(value) >= 1:
+            first, rest = next(iter(value.items())), dict(list(value.items())[1:])
+            name, arg = first
+            if name == "exact_on":
+                return {"kind": "exact", "column": arg, **rest}
+            return {"kind": name, "threshold": arg, **rest}
+        return value
+
+    @model_validator(mode="after")
+    def _check_kind(self) -> "LevelSpec":
+        if self.kind in (NULL, ELSE):
+            return self
+        if self.kind not in level_kinds:
+            raise ValueError(f"unknown level kind {self.kind!r}; known: null, else, {', '.join(level_kinds.names())}")
+        needs = inspect.signature(level_kinds[self.kind]).parameters["threshold"].default is inspect.Parameter.empty
+        if needs and self.threshold is None:
+            raise ValueError(f"level kind {self.kind!r} needs a threshold")
+        return self
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        if self.kind == "exact" and self.column:
+            return f"exact_on {self.column}"
+        text = self.kind if self.threshold is None else f"{self.kind} {_op(self.kind)} {self.threshold:g}"
+        return text if self.column is None else f"{text} on {self.column}"
+
+
+def _op(kind: str) -> str:
+    return "<=" if kind.startswith(("levenshtein", "damerau", "numeric", "date_days")) else ">="
+
+
+class ComparisonSpec(_Strict):
+    """One compared field with ordered levels, from most to least similar."""
+
+    name: str
+    column: str | None = None
+    levels: list[LevelSpec]
+    term_frequency: bool = False
+    tf_minimum_u: float = Field(default=1e-6, gt=0, le=1)
+
+    @property
+    def field(self) -> str:
+        return self.column or self.name
+
+    @field_validator("levels")
+    @classmethod
+    def _level_order(cls, levels: list[LevelSpec]) -> list[LevelSpec]:
+        kinds = [level.kind for level in levels]
+        if not kinds or kinds[-1] != ELSE:
+            raise ValueError("the last level must be 'else'")
+        if NULL in kinds[1:] or kinds.count(ELSE) > 1:
+            raise ValueError("'null' may only be the first level and 'else' only the last")
+        if len(levels) > 127:
+            raise ValueError("at most 127 levels")
+        return levels
+
+    @property
+    def has_null_level(self) -> bool:
+        return self.levels[0].kind == NULL
+
+    @property
+    def exact_level(self) -> int | None:
+        """Index of the plain exact level on this comparison's own field (for TF)."""
+        for i, level in enumerate(self.levels):
+            if level.kind == "exact" and level.column in (None, self.field):
+                return i
+        return None
+
+
+class BlockingKey(_Strict):
+    """Records sharing every column value of ``on`` become candidate pairs."""
+
+    name: str
+    on: list[str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return {"name": "+".join(map(str, value)), "on": value}
+        if isinstance(value, dict) and "name" not in value and "on" in value:
+            on = value["on"] if isinstance(value["on"], list) else [value["on"]]
+            return {**value, "name": "+".join(map(str, on)), "on": on}
+        return value
+
+
+class Blocking(_Strict):
+    keys: list[BlockingKey] = Field(min_length=1)
+    # A block larger than this makes ~n²/2 pairs of mostly non-matches: skip and report it.
+    max_block_size: int = Field(default=1000, ge=2)
+
+
+class Thresholds(_Strict):
+    """Decisions: at/above ``auto_merge`` merge, at/above ``review`` ask a steward."""
+
+    auto_merge: float
+    review: float
+    scale: Literal["probability", "weight"] = "probability"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Thresholds":
+        if self.review > self.auto_merge:
+            raise ValueError("review must not exceed auto_merge")
+        if self.scale == "probability" and not (0 <= self.review <= 1 and 0 <= self.auto_merge <= 1):
+            raise ValueError("probability thresholds must lie in [0, 1]")
+        return self
+
+
+class EMSettings(_Strict):
+    max_iterations: int = Field(default=50, ge=0)
+    tolerance: float = Field(default=1e-5, gt=0)
+    # u is estimated from random record pairs (almost all non-matches), as Splink does;
+    # 'em' re-estimates u on candidate pairs too.
+    estimate_u: Literal["random_pairs", "em"] = "random_pairs"
+    u_sample_pairs: int = Field(default=1_000_000, ge=1000)
+    seed: int = 0
+
+
+class MatchRules(_Strict):
+    domain: str
+    features: dict[str, FeatureSpec] = {}
+    blocking: Blocking
+    comparisons: list[ComparisonSpec] = Field(min_length=1)
+    thresholds: Thresholds
+    prior: float | Literal["estimate"] = "estimate"
+    em: EMSettings = EMSettings()
+
+    @field_validator("prior")
+    @classmethod
+    def _prior_range(cls, prior: float | str) -> float | str:
+        if isinstance(prior, float) and not 0 < prior < 1:
+            raise ValueError("prior must lie strictly between 0 and 1")
+        return prior
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> "MatchRules":
+        known = CANONICAL_FIELDS.get(self.domain)
+        if known is None:
+            return self
+        available = set(known) | COMMON_FIELDS
+        for name, feature in self.features.items():
+            for column in feature.inputs:
+                if column not in available:
+                    raise ValueError(f"features.{name}.of: unknown column {column!r}")
+            available.add(name)
+        for i, comparison in enumerate(self.comparisons):
+            for j, level in enumerate(comparison.levels):
+                column = level.column or comparison.field
+                if level.kind not in (NULL, ELSE) and column not in available:
+                    raise ValueError(f"comparisons[{i}].levels[{j}]: unknown column {column!r}")
+            if comparison.field not in available:
+                raise ValueError(f"comparisons[{i}].column: unknown column {comparison.field!r}")
+        for i, key in enumerate(self.blocking.keys):
+            for column in key.on:
+                if column not in available:
+                    raise ValueError(f"blocking.keys[{i}]: unknown column {column!r}")
+        return self
+
+    @property
+    def comparison_names(self) -> list[str]:
+        return [c.name for c in self.comparisons]
+
+
+def parse_rules(data: Any, file: str = "<rules>") -> MatchRules:
+    """Validate already-parsed YAML/JSON data; errors become ``RulesError``."""
+    try:
+        return MatchRules.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        path = _error_path(error["loc"])
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            reason = "required field is missing"
+        raise RulesError(file, path, reason) from exc
+
+
+def load_rules(path: str | Path) -> MatchRules:
+    """Load and validate a rule file; raise ``RulesError`` naming file, path and reason."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RulesError(str(path), "", f"cannot read: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulesError(str(path), where, f"invalid YAML: {problem}") from exc
+    if not isinstance(data, dict):
+        raise RulesError(str(path), "", "a rule file must be a mapping")
+    return parse_rules(data, str(path))
+
+
+def _error_path(loc: tuple) -> str:
+    """('comparisons', 2, 'levels', 1, 'threshold') -> 'comparisons[2].levels[1].threshold'."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif str(part).startswith(("function-", "union[", "literal[")) or part in ("str", "list[str]", "float"):
+            continue
+        else:
+            text += f".{part}" if text else str(part)
+    return text

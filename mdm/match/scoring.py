@@ -1,0 +1,276 @@
+"""Fellegi–Sunter scoring with parameters estimated unsupervised by EM.
+
+For each comparison level, ``m`` = P(level | match) and ``u`` = P(level |
+non-match); a pair's match weight is log2 of the prior odds plus, per
+comparison, log2(m/u) of the level it hit (its Bayes factor). ``null``
+levels are neutral (Bayes factor 1).
+
+Estimation follows Splink: ``u`` from random record pairs (almost all
+non-matches), then EM over the candidate pairs for ``m`` and the share of
+matches. EM runs over distinct level patterns with counts, so a million
+pairs cost little more than a few thousand patterns.
+
+Term-frequency adjustment: on exact agreement for a TF comparison, ``u`` is
+the frequency of the agreed value, so "Smith" = "Smith" weighs less than
+"Zbigniew" = "Zbigniew".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pydantic import BaseModel
+
+from mdm.match.rules import NULL, MatchRules
+
+_FLOOR = 1e-9
+
+
+class LevelParams(BaseModel):
+    label: str
+    m: float | None = None  # None on the null level: neutral
+    u: float | None = None
+
+    @property
+    def bayes_factor(self) -> float:
+        return 1.0 if self.m is None or self.u is None else self.m / self.u
+
+
+class ComparisonParams(BaseModel):
+    name: str
+    levels: list[LevelParams]
+    tf_level: int | None = None  # the exact level that takes term-frequency adjustment
+    tf_minimum_u: float = 1e-6
+
+
+class MatchModel(BaseModel):
+    """Estimated Fellegi–Sunter parameters; round-trips through JSON for the store."""
+
+    domain: str
+    prior: float  # P(two random records match)
+    comparisons: list[ComparisonParams]
+    candidate_prior: float | None = None  # share of matches among the training candidates
+    n_records: int | None = None
+    n_pairs: int | None = None
+    iterations: int = 0
+    converged: bool = False
+
+    def weight_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """log2 Bayes factors of all levels, flat, and each comparison's offset into it."""
+        weights = [math.log2(level.bayes_factor) for c in self.comparisons for level in c.levels]
+        sizes = [len(c.levels) for c in self.comparisons]
+        return np.array(weights), np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+
+    @property
+    def prior_weight(self) -> float:
+        return math.log2(self.prior / (1 - self.prior))
+
+
+def estimate(
+    levels: np.ndarray,
+    rules: MatchRules,
+    random_levels: np.ndarray | None = None,
+    n_records: int | None = None,
+) -> MatchModel:
+    """Estimate m, u and the prior from candidate-pair levels.
+
+    ``random_levels`` are the levels of random record pairs, used for ``u``
+    (rules ``em.estimate_u: random_pairs``); without them u is estimated by
+    EM too. ``n_records`` converts the share of matches among candidates into
+    the prior for two random records.
+    """
+    settings = rules.em
+    n_pairs = len(levels)
+    all_pairs = n_records * (n_records - 1) / 2 if n_records else None
+    patterns, counts = _patterns(levels, rules)
+    m = [_initial_m(c) for c in rules.comparisons]
+    fixed_m = [_fixed(c, "m") for c in rules.comparisons]
+    fixed_u = [_fixed(c, "u") for c in rules.comparisons]
+    use_random = random_levels is not None and settings.estimate_u == "random_pairs"
+    if use_random:
+        u = [_frequencies(random_levels[:, k], c, fixed_u[k], smoothing=0.5) for k, c in enumerate(rules.comparisons)]
+    else:
+        u = [_initial_u(c) for c in rules.comparisons]
+
+    if isinstance(rules.prior, float) and all_pairs:
+        lam, fixed_lam = min(rules.prior * all_pairs / max(n_pairs, 1), 0.999), True
+    elif isinstance(rules.prior, float):
+        lam, fixed_lam = rules.prior, True
+    else:
+        lam, fixed_lam = (min(0.5, 0.5 * n_records / max(n_pairs, 1)) if n_records else 0.1), False
+
+    iterations, converged = 0, n_pairs == 0
+    for iterations in range(1, settings.max_iterations + 1):
+        if n_pairs == 0:
+            break
+        g = _posterior(patterns, m, u, lam)
+        new_lam = lam if fixed_lam else float(np.clip((counts * g).sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        new_m = [_weighted_frequencies(patterns[:, k], counts * g, c, fixed_m[k]) for k, c in enumerate(rules.comparisons)]
+        change = max(abs(new_lam - lam), *(np.nanmax(np.abs(a - b), initial=0) for a, b in zip(new_m, m)))
+        m, lam = new_m, new_lam
+        if not use_random:
+            u = [_weighted_frequencies(patterns[:, k], counts * (1 - g), c, fixed_u[k]) for k, c in enumerate(rules.comparisons)]
+        if change < settings.tolerance:
+            converged = True
+            break
+
+    prior = lam * n_pairs / all_pairs if all_pairs else lam
+    if isinstance(rules.prior, float):
+        prior = rules.prior
+    comparisons = [
+        ComparisonParams(
+            name=c.name,
+            levels=[
+                LevelParams(label=spec.name, m=_none_if_nan(m[k][i]), u=_none_if_nan(u[k][i]))
+                for i, spec in enumerate(c.levels)
+            ],
+            tf_level=c.exact_level if c.term_frequency else None,
+            tf_minimum_u=c.tf_minimum_u,
+        )
+        for k, c in enumerate(rules.comparisons)
+    ]
+    return MatchModel(
+        domain=rules.domain,
+        prior=float(np.clip(prior, 1e-12, 1 - 1e-9)),
+        comparisons=comparisons,
+        candidate_prior=lam,
+        n_records=n_records,
+        n_pairs=n_pairs,
+        iterations=iterations,
+        converged=converged,
+    )
+
+
+def score(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(match_weight, match_probability) per pair; ``tf_values`` from ``compare.tf_values``."""
+    table, offsets = model.weight_table()
+    weights = table[levels.astype(np.int64) + offsets].sum(axis=1) + model.prior_weight
+    if tf_values is not None:
+        weights += _tf_adjustment(levels, model, tf_values).sum(axis=1)
+    return weights, probability(weights)
+
+
+def probability(weight: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp2(-np.asarray(weight, dtype=float)))
+
+
+def explain(levels_row, model: MatchModel, tf_row=None) -> list[dict]:
+    """A pair's score level by level, like Splink's waterfall chart.
+
+    Rows: the prior, one per comparison (level hit, Bayes factor, weight and
+    any term-frequency adjustment), then the total with its probability.
+    The weights of all rows but the last sum to the total.
+    """
+    levels_row = np.asarray(levels_row, dtype=np.int64).reshape(1, -1)
+    tf = None if tf_row is None else np.asarray(tf_row, dtype=float).reshape(1, -1)
+    adjustment = _tf_adjustment(levels_row, model, tf)[0] if tf is not None else np.zeros(levels_row.shape[1])
+    rows = [{"comparison": "prior", "level": "", "bayes_factor": 2**model.prior_weight, "weight": model.prior_weight}]
+    for k, comparison in enumerate(model.comparisons):
+        level = comparison.levels[levels_row[0, k]]
+        weight = math.log2(level.bayes_factor) + adjustment[k]
+        row = {"comparison": comparison.name, "level": level.label, "bayes_factor": 2**weight, "weight": weight}
+        if adjustment[k]:
+            row["tf_adjustment"] = float(adjustment[k])
+        rows.append(row)
+    total = sum(row["weight"] for row in rows)
+    rows.append({"comparison": "total", "level": "", "bayes_factor": 2**total, "weight": total,
+                 "probability": float(probability(total))})
+    return rows
+
+
+def _tf_adjustment(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray) -> np.ndarray:
+    """Extra weight on exact agreement: log2(u_exact / frequency of the value)."""
+    out = np.zeros(levels.shape, dtype=float)
+    for k, comparison in enumerate(model.comparisons):
+        if comparison.tf_level is None:
+            continue
+        level = comparison.levels[comparison.tf_level]
+        if level.u is None:
+            continue
+        freq = tf_values[:, k]
+        hit = (levels[:, k] == comparison.tf_level) & ~np.isnan(freq)
+        out[hit, k] = np.log2(level.u / np.maximum(freq[hit], comparison.tf_minimum_u))
+    return out
+
+
+def _patterns(levels: np.ndarray, rules: MatchRules) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct level rows and their counts."""
+    if len(levels) == 0:
+        return np.zeros((0, levels.shape[1]), np.int64), np.zeros(0)
+    radix = np.array([len(c.levels) for c in rules.comparisons], dtype=np.int64)
+    place = np.r_[np.cumprod(radix[::-1])[::-1][1:], 1]
+    codes = levels.astype(np.int64) @ place
+    unique, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    return levels[first].astype(np.int64), counts.astype(float)
+
+
+def _posterior(patterns: np.ndarray, m: list, u: list, lam: float) -> np.ndarray:
+    log_odds = np.full(len(patterns), math.log(lam / (1 - lam)))
+    for k in range(patterns.shape[1]):
+        ratio = np.log(np.nan_to_num(m[k], nan=1.0)) - np.log(np.nan_to_num(u[k], nan=1.0))
+        log_odds += ratio[patterns[:, k]]
+    return 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+
+
+def _initial_m(comparison) -> np.ndarray:
+    """Most matches agree at the best level, a few fall to each weaker one."""
+    estimated = [i for i, spec in enumerate(comparison.levels) if spec.kind != NULL]
+    shares = np.array([0.25**rank for rank in range(len(estimated) - 1)] + [0.0])
+    shares = shares / shares.sum() * 0.95 if shares.sum() else shares
+    shares[-1] = 0.05 if len(estimated) > 1 else 1.0
+    return _place(comparison, estimated, shares, "m")
+
+
+def _initial_u(comparison) -> np.ndarray:
+    """Non-matches mostly fall to 'else'."""
+    estimated = [i for i, spec in enumerate(comparison.levels) if spec.kind != NULL]
+    shares = np.full(len(estimated), 0.05 / max(len(estimated) - 1, 1))
+    shares[-1] = 0.95 if len(estimated) > 1 else 1.0
+    return _place(comparison, estimated, shares, "u")
+
+
+def _place(comparison, estimated: list[int], shares: np.ndarray, which: str) -> np.ndarray:
+    out = np.full(len(comparison.levels), np.nan)
+    out[estimated] = shares
+    return _apply_fixed(out, _fixed(comparison, which))
+
+
+def _fixed(comparison, which: str) -> np.ndarray:
+    """Fixed m or u per level from the rule file (NaN where estimated)."""
+    return np.array([np.nan if getattr(spec, which) is None else getattr(spec, which) for spec in comparison.levels])
+
+
+def _frequencies(column: np.ndarray, comparison, fixed: np.ndarray, smoothing: float) -> np.ndarray:
+    weights = np.ones(len(column))
+    return _weighted_frequencies(column.astype(np.int64), weights, comparison, fixed, smoothing)
+
+
+def _weighted_frequencies(column: np.ndarray, weights: np.ndarray, comparison, fixed: np.ndarray, smoothing: float = 1e-6) -> np.ndarray:
+    """Share of the weight at each non-null level (+ smoothing), with fixed levels kept."""
+    n_levels = len(comparison.levels)
+    totals = np.bincount(column, weights=weights, minlength=n_levels).astype(float)
+    out = np.full(n_levels, np.nan)
+    estimated = [i for i, spec in enumerate(comparison.levels) if spec.kind != NULL]
+    share = totals[estimated] + smoothing
+    out[estimated] = share / share.sum()
+    return _apply_fixed(out, fixed)
+
+
+def _apply_fixed(probabilities: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Put fixed values in place and rescale the free levels to fill the rest."""
+    is_fixed = ~np.isnan(fixed)
+    if not is_fixed.any():
+        return np.maximum(probabilities, _FLOOR, where=~np.isnan(probabilities), out=probabilities.copy())
+    out = probabilities.copy()
+    free = ~is_fixed & ~np.isnan(out)
+    room = max(1.0 - fixed[is_fixed].sum(), _FLOOR)
+    if free.any():
+        out[free] = np.maximum(out[free], _FLOOR)
+        out[free] *= room / out[free].sum()
+    out[is_fixed] = fixed[is_fixed]
+    return out
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
