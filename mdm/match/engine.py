@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from mdm.match.blocking import blocking_stats, candidate_pairs, oversized_blocks
 from mdm.match.cluster import ClusterResult, cluster
 from mdm.match.compare import comparison_levels, term_frequencies, tf_values
-from mdm.match.features import prepare
+from mdm.match.features import ensure_prepared, prepare
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, estimate, score
 
@@ -62,18 +62,22 @@ def match_frame(
     rules: MatchRules,
     model: MatchModel | None = None,
     cannot_link: tuple | None = None,
+    tf_tables: dict[str, pd.Series] | None = None,
 ) -> MatchResult:
-    """Match every record of ``df`` (indexed by record id) against every other."""
+    """Match every record of ``df`` (indexed by record id) against every other.
+
+    ``tf_tables`` (term frequencies over the whole store) default to ``df``'s own.
+    """
     clock = _Clock()
     with clock.stage("prepare"):
-        frame = prepare(df, rules)
+        frame = ensure_prepared(df, rules)
     with clock.stage("blocking"):
         left, right = candidate_pairs(frame, rules)
         skipped = oversized_blocks(frame, rules)
         stats = blocking_stats(left, right, len(frame))
     with clock.stage("compare"):
         levels = comparison_levels(frame, left, right, rules)
-        tables = term_frequencies(frame, rules)
+        tables = tf_tables if tf_tables is not None else term_frequencies(frame, rules)
         tf = tf_values(frame, left, rules, tables)
     if model is None:
         with clock.stage("estimate"):

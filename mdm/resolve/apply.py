@@ -1,0 +1,224 @@
+"""Write a clustering into the store: golden records, versions, xref,
+aliases and outbox events, all in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from mdm.ids import new_golden_id
+from mdm.publish.outbox import changed_attributes, outbox_row
+from mdm.resolve.assign import assign_golden_ids
+from mdm.resolve.golden import Builder, most_recent_builder
+from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
+
+CHUNK = 900
+WRITE_CHUNK = 5000
+
+
+@dataclass
+class ApplyStats:
+    created: int = 0
+    updated: int = 0
+    merged: int = 0
+    split: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    golden_of: dict[int, str] = field(default_factory=dict)
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def current_xref(session: Session, domain: str, record_ids: list[int] | None) -> dict[int, str]:
+    query = select(Xref.record_id, Xref.golden_id).where(Xref.domain == domain)
+    if record_ids is None:
+        return dict(session.execute(query).all())
+    found: dict[int, str] = {}
+    for chunk in _chunks(sorted(record_ids)):
+        found.update(session.execute(query.where(Xref.record_id.in_(chunk))).all())
+    return found
+
+
+def members_of(session: Session, golden_ids: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for chunk in _chunks(sorted(golden_ids)):
+        for rid, gid in session.execute(select(Xref.record_id, Xref.golden_id).where(Xref.golden_id.in_(chunk))):
+            out.setdefault(gid, []).append(rid)
+    return out
+
+
+def golden_rows(session: Session, golden_ids: list[str]) -> dict[str, GoldenRecord]:
+    out: dict[str, GoldenRecord] = {}
+    for chunk in _chunks(sorted(golden_ids)):
+        for row in session.execute(select(GoldenRecord).where(GoldenRecord.id.in_(chunk))).scalars():
+            out[row.id] = row
+    return out
+
+
+def apply_clusters(
+    session: Session,
+    domain: str,
+    frame: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    now: datetime,
+    removed: Iterable[int] = (),
+    decided_by: dict[int, tuple[str, float | None]] | None = None,
+    builder: Builder = most_recent_builder,
+    correlation_id: str | None = None,
+    whole_domain: bool = False,
+) -> ApplyStats:
+    """frame: the affected live records (every member of every golden record
+    they belong to); labels: cluster label per record; removed: record ids
+    that left (deleted at the source). decided_by: record -> (how, probability)."""
+    removed = sorted(set(removed))
+    record_ids = None if whole_domain else [*frame.index.tolist(), *removed]
+    current = current_xref(session, domain, record_ids)
+    involved = sorted(set(current.values()))
+    previous = members_of(session, involved)
+    stray = {rid for members in previous.values() for rid in members} - set(frame.index) - set(removed)
+    if stray:
+        raise ValueError(f"records {sorted(stray)[:10]} belong to affected golden records but are not in the frame")
+    existing = golden_rows(session, involved)
+    clusters = {label: sorted(ids) for label, ids in labels.groupby(labels).groups.items()}
+    assignment = assign_golden_ids(
+        clusters, current, {g: (r.created_at, g) for g, r in existing.items()}, previous_members=previous
+    )
+    built = builder(domain, frame, labels)
+    gid_of_label = dict(assignment.kept)
+    for label in assignment.new:
+        gid_of_label[label] = new_golden_id(domain)
+    merged_from: dict[str, list[str]] = {}
+    for retired, survivor in assignment.merged.items():
+        merged_from.setdefault(survivor, []).append(retired)
+    split_into: dict[str, list[str]] = {}
+    for label in assignment.new:
+        parents = sorted({current[r] for r in clusters[label] if r in current})
+        for parent in parents:
+            if parent not in assignment.merged and parent not in assignment.emptied:
+                split_into.setdefault(parent, []).append(gid_of_label[label])
+
+    stats = ApplyStats()
+    systems, keys = frame["system"].to_dict(), frame["source_key"].to_dict()
+    new_rows, updates, versions, events = [], [], [], []
+    for label, members in clusters.items():
+        gid = gid_of_label[label]
+        attributes, lineage = built[label]
+        xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
+        old = existing.get(gid)
+        if old is None:
+            change, version, old_attrs = "created", 1, {}
+            parent = next((p for p, kids in split_into.items() if gid in kids), None)
+            extra = {"split_from": parent} if parent else {}
+            new_rows.append(
+                {"id": gid, "domain": domain, "version": 1, "status": "active", "merged_into": None,
+                 "attributes": attributes, "lineage": lineage, "created_at": now, "updated_at": now}
+            )
+            stats.created += 1
+        else:
+            old_attrs = old.attributes
+            same_members = sorted(previous.get(gid, [])) == members
+            if gid in merged_from:
+                change, extra = "merged", {"merged_from": sorted(merged_from[gid])}
+                stats.merged += 1
+            elif gid in split_into:
+                change, extra = "split", {"split_into": sorted(split_into[gid])}
+                stats.split += 1
+            elif old.status != "active" or old_attrs != attributes or not same_members:
+                change, extra = "updated", {}
+                stats.updated += 1
+            else:
+                stats.unchanged += 1
+                continue
+            version = old.version + 1
+            updates.append(
+                {"id": gid, "version": version, "status": "active", "merged_into": None,
+                 "attributes": attributes, "lineage": lineage, "updated_at": now}
+            )
+        versions.append(
+            {"golden_id": gid, "version": version, "change_type": change, "attributes": attributes,
+             "lineage": lineage, "members": members, "changed_at": now, "correlation_id": correlation_id}
+        )
+        events.append(
+            outbox_row(domain=domain, change=change, golden_id=gid, version=version, golden=attributes,
+                       changed=changed_attributes(old_attrs, attributes), xref=xref, now=now,
+                       correlation_id=correlation_id, extra=extra)
+        )
+
+    aliases = []
+    for retired, survivor in sorted(assignment.merged.items()):
+        _retire(existing[retired], "merged", survivor, now, correlation_id, domain, updates, versions, events)
+        aliases.append({"alias_id": retired, "golden_id": survivor, "merged_at": now})
+    for gone in assignment.emptied:
+        if existing[gone].status == "active":
+            _retire(existing[gone], "deleted", None, now, correlation_id, domain, updates, versions, events)
+            stats.deleted += 1
+
+    for chunk in _chunks(new_rows, WRITE_CHUNK):
+        session.execute(insert(GoldenRecord), chunk)
+    for chunk in _chunks(updates, WRITE_CHUNK):
+        session.execute(update(GoldenRecord), chunk)
+    if aliases:
+        session.execute(insert(GoldenAlias), aliases)
+        # Aliases of a retired id follow it to the new survivor.
+        for row in aliases:
+            session.execute(
+                update(GoldenAlias).where(GoldenAlias.golden_id == row["alias_id"]).values(golden_id=row["golden_id"])
+            )
+    for chunk in _chunks(versions, WRITE_CHUNK):
+        session.execute(insert(GoldenRecordVersion), chunk)
+    for chunk in _chunks(events, WRITE_CHUNK):
+        session.execute(insert(OutboxEvent), chunk)
+
+    _write_xref(session, domain, frame, clusters, gid_of_label, current, decided_by or {}, removed, now)
+    stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
+    return stats
+
+
+def _retire(row: GoldenRecord, change, survivor, now, correlation_id, domain, updates, versions, events) -> None:
+    version = row.version + 1
+    status = "merged" if change == "merged" else "deleted"
+    updates.append(
+        {"id": row.id, "version": version, "status": status, "merged_into": survivor,
+         "attributes": row.attributes, "lineage": row.lineage, "updated_at": now}
+    )
+    versions.append(
+        {"golden_id": row.id, "version": version, "change_type": change, "attributes": row.attributes,
+         "lineage": row.lineage, "members": [], "changed_at": now, "correlation_id": correlation_id}
+    )
+    extra: dict[str, Any] = {"merged_into": survivor} if survivor else {}
+    events.append(
+        outbox_row(domain=domain, change=change, golden_id=row.id, version=version, golden=row.attributes,
+                   changed={}, xref=[], now=now, correlation_id=correlation_id, extra=extra)
+    )
+
+
+def _write_xref(session, domain, frame, clusters, gid_of_label, current, decided_by, removed, now) -> None:
+    systems, keys = frame["system"].to_dict(), frame["source_key"].to_dict()
+    rows, changed_ids = [], []
+    for label, members in clusters.items():
+        gid = gid_of_label[label]
+        for rid in members:
+            if current.get(rid) == gid and rid not in decided_by:
+                continue
+            how, prob = decided_by.get(rid, ("auto" if len(members) > 1 else "new", None))
+            changed_ids.append(rid)
+            rows.append(
+                {"record_id": rid, "golden_id": gid, "domain": domain, "system": systems[rid],
+                 "source_key": keys[rid], "decided_by": how, "match_probability": prob, "linked_at": now}
+            )
+    stale = sorted({*changed_ids, *removed} & set(current))
+    for chunk in _chunks(stale):
+        session.execute(delete(Xref).where(Xref.record_id.in_(chunk)))
+    for chunk in _chunks(rows, WRITE_CHUNK):
+        session.execute(insert(Xref), chunk)
+

@@ -1,0 +1,297 @@
+"""`mdm match`: match and merge every source record not yet matched.
+
+The first run (or a run after the rules changed) is a bulk run: it estimates
+the Fellegi-Sunter model over all records and stores it with the term
+frequencies. Later runs are incremental: the records that changed find their
+candidates through the blocking-key table, and only the golden records they
+touch are re-clustered, with the stored model. Given the same model, bulk
+and incremental runs reach the same clusters."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from mdm.match import blocking_keys, match_frame, prepare, term_frequencies
+from mdm.match.rules import MatchRules
+from mdm.match.scoring import MatchModel, explain
+from mdm.resolve.apply import ApplyStats, apply_clusters, current_xref, members_of
+from mdm.resolve.frames import current_records
+from mdm.store.tables import BlockingKey, CannotLink, MatchCandidate, MatchModelRow, SourceRecord, Xref
+
+CHUNK = 900
+WRITE_CHUNK = 5000
+
+
+@dataclass
+class MatchReport:
+    domain: str
+    mode: str  # bulk | incremental | nothing
+    records: int = 0
+    affected: int = 0
+    pairs: int = 0
+    review: int = 0
+    golden: ApplyStats | None = None
+    blocking: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def rules_hash(rules: MatchRules) -> str:
+    return hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
+
+
+def pending_records(session: Session, domain: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(SourceRecord.id).where(
+                SourceRecord.domain == domain,
+                SourceRecord.deleted.is_(False),
+                or_(SourceRecord.matched_version.is_(None), SourceRecord.matched_version != SourceRecord.version),
+            )
+        )
+    )
+
+
+def removed_records(session: Session, domain: str) -> list[int]:
+    """Deleted source records that still sit in a golden record."""
+    return list(
+        session.scalars(
+            select(SourceRecord.id)
+            .join(Xref, Xref.record_id == SourceRecord.id)
+            .where(SourceRecord.domain == domain, SourceRecord.deleted.is_(True))
+        )
+    )
+
+
+def load_model(session: Session, domain: str) -> tuple[MatchModel, dict[str, pd.Series], str] | None:
+    row = session.get(MatchModelRow, domain)
+    if row is None:
+        return None
+    tf = {name: pd.Series(values, dtype=float) for name, values in row.model.get("term_frequencies", {}).items()}
+    return MatchModel.model_validate(row.model["model"]), tf, row.rules_hash
+
+
+def save_model(session: Session, domain: str, model: MatchModel, tf: dict[str, pd.Series], digest: str, now) -> None:
+    payload = {
+        "model": json.loads(model.model_dump_json()),
+        "term_frequencies": {name: {str(k): float(v) for k, v in table.items()} for name, table in tf.items()},
+    }
+    row = session.get(MatchModelRow, domain)
+    if row is None:
+        session.add(MatchModelRow(domain=domain, rules_hash=digest, model=payload, trained_at=now))
+    else:
+        row.rules_hash, row.model, row.trained_at = digest, payload, now
+
+
+def cannot_links(session: Session, domain: str, record_ids: set[int] | None = None) -> tuple[list[int], list[int]]:
+    """Steward not-a-match pairs that still stand (neither record changed since)."""
+    rows = session.execute(
+        select(CannotLink.left_record_id, CannotLink.right_record_id, CannotLink.left_hash, CannotLink.right_hash)
+        .join(SourceRecord, SourceRecord.id == CannotLink.left_record_id)
+        .where(SourceRecord.domain == domain)
+    ).all()
+    if not rows:
+        return [], []
+    hashes = dict(
+        session.execute(
+            select(SourceRecord.id, SourceRecord.content_hash).where(
+                SourceRecord.id.in_({r[0] for r in rows} | {r[1] for r in rows})
+            )
+        ).all()
+    )
+    left, right = [], []
+    for a, b, ha, hb in rows:
+        if hashes.get(a) == ha and hashes.get(b) == hb and (record_ids is None or (a in record_ids and b in record_ids)):
+            left.append(a)
+            right.append(b)
+    return left, right
+
+
+def match_domain(
+    session: Session,
+    domain: str,
+    rules: MatchRules,
+    *,
+    now: datetime,
+    retrain: bool = False,
+    correlation_id: str | None = None,
+) -> MatchReport:
+    """Match what is pending in one domain and write the outcome; commits."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    pending = pending_records(session, domain)
+    removed = removed_records(session, domain)
+    stored = load_model(session, domain)
+    digest = rules_hash(rules)
+    bulk = retrain or stored is None or stored[2] != digest
+    if not bulk and not pending and not removed:
+        return MatchReport(domain, "nothing")
+
+    if bulk:
+        frame = prepare(current_records(session, domain), rules)
+        affected = frame
+        tf = term_frequencies(frame, rules)
+        model = None
+    else:
+        model, tf, _ = stored
+        affected = prepare(current_records(session, domain, _affected_ids(session, domain, rules, pending, removed)), rules)
+    timings["read"] = time.perf_counter() - start
+    if affected.empty:
+        stats = apply_clusters(
+            session, domain, affected, pd.Series(dtype="int64"), now=now, removed=removed, correlation_id=correlation_id
+        )
+        _finish(session, domain, pending, affected, rules, bulk)
+        session.commit()
+        return MatchReport(domain, "bulk" if bulk else "incremental", golden=stats, timings=timings)
+
+    cl = cannot_links(session, domain, set(affected.index))
+    result = match_frame(affected, rules, model=model, cannot_link=(cl if cl[0] else None), tf_tables=tf)
+    timings.update(result.timings)
+    if bulk:
+        save_model(session, domain, result.model, tf, digest, now)
+
+    mark = time.perf_counter()
+    decided = _decided_by(result, rules)
+    stats = apply_clusters(
+        session, domain, affected, result.labels, now=now, removed=removed, decided_by=decided,
+        correlation_id=correlation_id, whole_domain=bulk,
+    )
+    n_review = _write_review(session, domain, affected, result, rules, now)
+    _finish(session, domain, pending, affected, rules, bulk)
+    timings["write"] = time.perf_counter() - mark
+    session.commit()
+    return MatchReport(
+        domain, "bulk" if bulk else "incremental", records=len(affected), affected=len(affected),
+        pairs=len(result.pairs), review=n_review, golden=stats, blocking=result.blocking, timings=timings,
+    )
+
+
+def _affected_ids(session, domain, rules, pending: list[int], removed: list[int]) -> list[int]:
+    """Pending records, their blocking-key neighbours, and every member of the
+    golden records any of those belong to (so clusters are rebuilt whole)."""
+    neighbours: set[int] = set()
+    if pending:
+        keys = blocking_keys(prepare(current_records(session, domain, pending), rules), rules)
+        for (name,), group in keys.groupby(["key_name"]):
+            values = group["key_value"].unique().tolist()
+            for start in range(0, len(values), CHUNK):
+                neighbours.update(
+                    session.scalars(
+                        select(BlockingKey.record_id).where(
+                            BlockingKey.domain == domain,
+                            BlockingKey.key_name == name,
+                            BlockingKey.key_value.in_(values[start : start + CHUNK]),
+                        )
+                    )
+                )
+    base = set(pending) | neighbours | set(removed)
+    goldens = set(current_xref(session, domain, sorted(base)).values())
+    members = {rid for rids in members_of(session, sorted(goldens)).values() for rid in rids}
+    return sorted((base | members) - set(removed))
+
+
+def _decided_by(result, rules) -> dict[int, tuple[str, float | None]]:
+    """For records in multi-member clusters: the best auto-merge probability that joined them."""
+    pairs = result.pairs
+    labels = result.labels
+    same = labels.reindex(pairs["left"]).to_numpy() == labels.reindex(pairs["right"]).to_numpy()
+    joined = pairs[same]
+    if joined.empty:
+        return {}
+    best = pd.concat(
+        [joined[["left", "match_probability"]].rename(columns={"left": "rid"}),
+         joined[["right", "match_probability"]].rename(columns={"right": "rid"})]
+    ).groupby("rid")["match_probability"].max()
+    return {int(rid): ("auto", float(p)) for rid, p in best.items()}
+
+
+def _write_review(session, domain, frame, result, rules, now) -> int:
+    """Store review-band pairs between different clusters as match candidates."""
+    ids = frame.index.tolist()
+    # Pending candidates among re-clustered records are replaced by this run's view.
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(
+            update(MatchCandidate)
+            .where(MatchCandidate.status == "pending", MatchCandidate.kind == "match",
+                   or_(MatchCandidate.left_record_id.in_(chunk), MatchCandidate.right_record_id.in_(chunk)))
+            .values(status="superseded", decided_at=now)
+        )
+    review = result.clusters.review
+    if review.empty:
+        return 0
+    pairs = result.pairs.set_index(["left", "right"])
+    position = pd.Series(range(len(result.pairs)), index=pairs.index)
+    rows = []
+    for left, right in zip(review["left"].to_numpy(), review["right"].to_numpy()):
+        lo, hi = int(min(left, right)), int(max(left, right))
+        i = int(position.get((lo, hi), -1))
+        if i < 0:
+            continue
+        rows.append(
+            {"domain": domain, "kind": "match", "left_record_id": lo, "right_record_id": hi,
+             "match_weight": float(result.pairs["match_weight"].iat[i]),
+             "match_probability": float(result.pairs["match_probability"].iat[i]),
+             "explanation": {"levels": explain(result.levels[i], result.model)}, "status": "pending",
+             "created_at": now}
+        )
+    if not rows:
+        return 0
+    keys = {(r["left_record_id"], r["right_record_id"]) for r in rows}
+    existing = set()
+    for start in range(0, len(rows), CHUNK):
+        lefts = [r["left_record_id"] for r in rows[start : start + CHUNK]]
+        existing.update(
+            session.execute(
+                select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
+                    MatchCandidate.domain == domain, MatchCandidate.left_record_id.in_(lefts)
+                )
+            ).all()
+        )
+    fresh = [r for r in rows if (r["left_record_id"], r["right_record_id"]) not in existing]
+    again = [r for r in rows if (r["left_record_id"], r["right_record_id"]) in existing]
+    for start in range(0, len(fresh), WRITE_CHUNK):
+        session.execute(insert(MatchCandidate), fresh[start : start + WRITE_CHUNK])
+    for r in again:
+        # A pair seen before returns to the queue only if no steward settled it.
+        session.execute(
+            update(MatchCandidate)
+            .where(and_(MatchCandidate.domain == domain, MatchCandidate.left_record_id == r["left_record_id"],
+                        MatchCandidate.right_record_id == r["right_record_id"],
+                        MatchCandidate.status.in_(("pending", "superseded"))))
+            .values(status="pending", match_weight=r["match_weight"], match_probability=r["match_probability"],
+                    explanation=r["explanation"], decided_at=None)
+        )
+    return len(keys)
+
+
+def _finish(session, domain, pending: list[int], frame: pd.DataFrame, rules, bulk: bool) -> None:
+    """Refresh blocking keys of re-matched records and mark them matched."""
+    if bulk:
+        session.execute(delete(BlockingKey).where(BlockingKey.domain == domain))
+        refresh = frame
+    else:
+        ids = pending
+        for start in range(0, len(ids), CHUNK):
+            session.execute(delete(BlockingKey).where(BlockingKey.record_id.in_(ids[start : start + CHUNK])))
+        refresh = frame.loc[frame.index.intersection(pending)]
+    if len(refresh):
+        keys = blocking_keys(refresh, rules)
+        keys = keys.assign(domain=domain, key_value=keys["key_value"].str.slice(0, 255))
+        records = keys[["record_id", "domain", "key_name", "key_value"]].to_dict("records")
+        for start in range(0, len(records), WRITE_CHUNK):
+            session.execute(insert(BlockingKey), records[start : start + WRITE_CHUNK])
+    for start in range(0, len(pending), CHUNK):
+        session.execute(
+            update(SourceRecord)
+            .where(SourceRecord.id.in_(pending[start : start + CHUNK]))
+            .values(matched_version=SourceRecord.version)
+        )
