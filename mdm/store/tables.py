@@ -257,3 +257,48 @@ class OutboxEvent(Base):
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     correlation_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class ApiKey(Base):
+    """An API key, stored hashed; `prefix` finds the row without the secret."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(128))
+    # reader | steward | publisher | admin
+    role: Mapped[str] = mapped_column(String(16))
+    # A publisher ingests only for this system.
+    system: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(Base):
+    """The response of an API call made with an idempotency key, replayed on retry."""
+
+    __tablename__ = "idempotency_key"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GoldenOverride(Base):
+    """A steward's pinned attribute value; survivorship keeps it while pinned."""
+
+    __tablename__ = "golden_override"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    golden_id: Mapped[str] = mapped_column(String(40), index=True)
+    attribute: Mapped[str] = mapped_column(String(64))
+    value: Mapped[dict[str, Any]]  # {"value": ...} so any JSON value fits
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(128))
+    pinned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    unpinned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
