@@ -85,6 +85,7 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) 
 def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, pairs_of, lp, rp) -> np.ndarray:
     level = np.full(len(lp), len(comparison.levels) - 1, dtype=np.int8)
     unassigned = np.ones(len(lp), dtype=bool)
+    scores: dict[tuple[str, str], np.ndarray] = {}
     for i, spec in enumerate(comparison.levels):
         if not unassigned.any():
             break
@@ -99,22 +100,40 @@ def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, pairs_of, lp, r
             cl = codes[lp]
             hit = unassigned & (cl >= 0) & (cl == codes[rp])
         else:
-            hit = unassigned & _distinct_hits(spec, values, pairs_of(column), unassigned)
+            hit = unassigned & _distinct_hits(spec, values, pairs_of(column), unassigned, scores)
         level[hit] = i
         unassigned &= ~hit
     return level
 
 
-def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, unassigned: np.ndarray) -> np.ndarray:
-    """Evaluate one level once per distinct value pair still unassigned."""
-    need = np.zeros(len(pairs.left), dtype=bool)
-    need[pairs.inverse[unassigned]] = True
-    need &= (pairs.left >= 0) & (pairs.right >= 0)
-    todo = np.flatnonzero(need)
-    result = np.zeros(len(pairs.left), dtype=bool)
-    if len(todo):
-        fn = level_kinds[spec.kind]
-        result[todo] = fn(values, pairs.left[todo], pairs.right[todo], spec.threshold)
+def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, unassigned: np.ndarray, scores: dict) -> np.ndarray:
+    """Evaluate one level once per distinct value pair still unassigned.
+
+    Score-based kinds keep their scores, so the next threshold level of the
+    same kind on the same column reuses them (pairs left unassigned by a
+    level are a subset of those it was evaluated on).
+    """
+    fn = level_kinds[spec.kind]
+    score_fn = getattr(fn, "score", None)
+    key = (spec.kind, spec.column or "")
+    if score_fn is not None and key in scores:
+        score = scores[key]
+    else:
+        need = np.zeros(len(pairs.left), dtype=bool)
+        need[pairs.inverse[unassigned]] = True
+        need &= (pairs.left >= 0) & (pairs.right >= 0)
+        todo = np.flatnonzero(need)
+        if score_fn is None:
+            result = np.zeros(len(pairs.left), dtype=bool)
+            if len(todo):
+                result[todo] = fn(values, pairs.left[todo], pairs.right[todo], spec.threshold)
+            return result[pairs.inverse]
+        score = np.full(len(pairs.left), np.nan, dtype=np.float32)
+        if len(todo):
+            score[todo] = score_fn(values, pairs.left[todo], pairs.right[todo])
+        scores[key] = score
+    with np.errstate(invalid="ignore"):
+        result = score >= spec.threshold - 1e-6 if fn.at_least else score <= spec.threshold + 1e-6
     return result[pairs.inverse]
 
 

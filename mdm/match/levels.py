@@ -11,6 +11,14 @@ Registering a new kind::
     @register("starts_with")
     def starts_with(values, left, right, threshold=None):
         ...
+
+A kind defined by a score (similarity or distance) is wrapped with
+``at_least`` / ``at_most`` so the score is computed once per distinct pair
+and shared by all its threshold levels::
+
+    @register("jaccard")
+    @at_least
+    def jaccard(values, left, right): ...
 """
 
 import numpy as np
@@ -36,40 +44,68 @@ def exact(values, left, right, threshold=None):
     return left == right
 
 
+def at_least(score_fn):
+    """A level kind from a similarity score: hit when score >= threshold.
+
+    The engine computes the score once per distinct pair and column and
+    reuses it for every threshold level of the same kind (``score`` attribute).
+    """
+
+    def level(values, left, right, threshold):
+        return score_fn(values, left, right) >= threshold - 1e-6
+
+    level.score, level.at_least = score_fn, True
+    return level
+
+
+def at_most(score_fn):
+    """A level kind from a distance: hit when distance <= threshold."""
+
+    def level(values, left, right, threshold):
+        return score_fn(values, left, right) <= threshold + 1e-6
+
+    level.score, level.at_least = score_fn, False
+    return level
+
+
 @register("jaro_winkler")
-def jaro_winkler(values, left, right, threshold):
-    """Jaro-Winkler similarity in [0, 1] at least ``threshold``."""
-    return pairwise(JaroWinkler.normalized_similarity, values, left, right, dtype=np.float32) >= threshold - 1e-6
+@at_least
+def jaro_winkler(values, left, right):
+    """Jaro-Winkler similarity in [0, 1]."""
+    return pairwise(JaroWinkler.normalized_similarity, values, left, right, dtype=np.float32)
 
 
 @register("jaro")
-def jaro(values, left, right, threshold):
-    return pairwise(Jaro.normalized_similarity, values, left, right, dtype=np.float32) >= threshold - 1e-6
+@at_least
+def jaro(values, left, right):
+    return pairwise(Jaro.normalized_similarity, values, left, right, dtype=np.float32)
 
 
 @register("levenshtein")
-def levenshtein(values, left, right, threshold):
-    """At most ``threshold`` single-character edits."""
-    k = int(threshold)
-    return pairwise(Levenshtein.distance, values, left, right, score_cutoff=k + 1, dtype=np.int32) <= k
+@at_most
+def levenshtein(values, left, right):
+    """Number of single-character edits."""
+    return pairwise(Levenshtein.distance, values, left, right, dtype=np.int32)
 
 
 @register("damerau_levenshtein")
-def damerau_levenshtein(values, left, right, threshold):
-    """At most ``threshold`` edits, a transposition of neighbours counting as one."""
-    k = int(threshold)
-    return pairwise(DamerauLevenshtein.distance, values, left, right, score_cutoff=k + 1, dtype=np.int32) <= k
+@at_most
+def damerau_levenshtein(values, left, right):
+    """Edits, a transposition of neighbours counting as one."""
+    return pairwise(DamerauLevenshtein.distance, values, left, right, dtype=np.int32)
 
 
 @register("token_set")
-def token_set(values, left, right, threshold):
+@at_least
+def token_set(values, left, right):
     """Token-set similarity in [0, 1]: word order and repeated words ignored."""
-    return pairwise(fuzz.token_set_ratio, values, left, right, dtype=np.float32) >= threshold * 100 - 1e-4
+    return pairwise(fuzz.token_set_ratio, values, left, right, dtype=np.float32) / 100
 
 
 @register("token_sort")
-def token_sort(values, left, right, threshold):
-    return pairwise(fuzz.token_sort_ratio, values, left, right, dtype=np.float32) >= threshold * 100 - 1e-4
+@at_least
+def token_sort(values, left, right):
+    return pairwise(fuzz.token_sort_ratio, values, left, right, dtype=np.float32) / 100
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:
