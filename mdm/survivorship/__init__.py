@@ -1,0 +1,61 @@
+"""Survivorship: which source value each golden attribute takes, and why.
+
+Rules are data (``rules/survivorship/<domain>.yaml``); the engine is pure::
+
+    rules = load_survivorship("rules/survivorship/customer.yaml")
+    golden = build_golden(rules, members, now=now, overrides=overrides)
+    golden.attributes["credit_limit"]      # "25000.00"
+    golden.decisions["credit_limit"].rule  # "customer.credit_limit[0]: source_priority [ERP]"
+    golden.lineage_json()                  # stored with the golden record version
+"""
+
+from mdm.survivorship.engine import TIE_BREAKER, build_golden, candidates_for, decide, validate_value
+from mdm.survivorship.explain import EXPLAIN_COLUMNS, explain_rows
+from mdm.survivorship.models import Candidate, CandidateTrace, Decision, GoldenBuild, MemberRecord, Override
+from mdm.survivorship.registry import Registry, strategies, validators
+from mdm.survivorship.rules import (
+    AttributeRule,
+    Check,
+    SourceSettings,
+    Step,
+    SurvivorshipRules,
+    SurvivorshipRulesError,
+    load_survivorship,
+    parse_survivorship,
+)
+from mdm.survivorship.strategies import Context, Narrowed, Settled, Undecided, keep_best, trust_at
+from mdm.survivorship.trust import TrustDecay
+
+__all__ = [
+    "EXPLAIN_COLUMNS",
+    "TIE_BREAKER",
+    "AttributeRule",
+    "Candidate",
+    "CandidateTrace",
+    "Check",
+    "Context",
+    "Decision",
+    "GoldenBuild",
+    "MemberRecord",
+    "Narrowed",
+    "Override",
+    "Registry",
+    "Settled",
+    "SourceSettings",
+    "Step",
+    "SurvivorshipRules",
+    "SurvivorshipRulesError",
+    "TrustDecay",
+    "Undecided",
+    "build_golden",
+    "candidates_for",
+    "decide",
+    "explain_rows",
+    "keep_best",
+    "load_survivorship",
+    "parse_survivorship",
+    "strategies",
+    "trust_at",
+    "validate_value",
+    "validators",
+]
