@@ -111,13 +111,17 @@ def _pairs_within_blocks(block: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray
 
 def _normalize(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """left < right, self-pairs and duplicates dropped, sorted by (left, right)."""
-    lo, hi = np.minimum(left, right), np.maximum(left, right)
-    keep = lo != hi
-    lo, hi = lo[keep].astype(np.int64), hi[keep].astype(np.int64)
-    order = np.lexsort((hi, lo))
-    lo, hi = lo[order], hi[order]
-    first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])] if len(lo) else np.zeros(0, bool)
-    return lo[first], hi[first]
+    left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
+    ids = _sorted_unique(np.r_[left, right])
+    # Ranks preserve id order, and rank pairs fit one int64 key.
+    lo, hi = np.searchsorted(ids, np.minimum(left, right)), np.searchsorted(ids, np.maximum(left, right))
+    keys = _sorted_unique((lo * len(ids) + hi)[lo != hi])
+    return ids[keys // len(ids)], ids[keys % len(ids)]
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    # Hash-dedupe first, then sort the (usually much smaller) rest: faster than np.unique.
+    return np.sort(pd.unique(values))
 
 
 def _block_sizes(keys: pd.DataFrame) -> np.ndarray:

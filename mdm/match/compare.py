@@ -43,21 +43,29 @@ class ColumnCodes:
             values = column_or_null(self.df, column).to_numpy(dtype=object)
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             text = np.array([" ".join(v) if isinstance(v, list) else str(v) for v in uniques], dtype=object)
-            self._cache[column] = (codes.astype(np.int64), text)
+            self._cache[column] = (codes.astype(np.int32), text)
         return self._cache[column]
 
 
 class DistinctPairs:
-    """Distinct unordered (code, code) pairs of one column across the pairs."""
+    """Distinct unordered (code, code) pairs of one column over a subset of pairs.
 
-    def __init__(self, codes: np.ndarray, n_values: int, lp: np.ndarray, rp: np.ndarray):
-        a, b = codes[lp], codes[rp]
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
+    ``at(todo)`` maps pair indices (a subset of those it was built on) to
+    indices into ``left``/``right``.
+    """
+
+    def __init__(self, codes: np.ndarray, n_values: int, lp: np.ndarray, rp: np.ndarray, subset: np.ndarray, n_pairs: int):
+        a, b = codes[lp[subset]], codes[rp[subset]]
+        lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
         radix = n_values + 1
         inverse, keys = pd.factorize((lo + 1) * radix + (hi + 1))
-        self.inverse = inverse
+        self._inverse = np.full(n_pairs, -1, dtype=np.int64)
+        self._inverse[subset] = inverse
         self.left = keys // radix - 1
         self.right = keys % radix - 1
+
+    def at(self, todo: np.ndarray) -> np.ndarray:
+        return self._inverse[todo]
 
 
 def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) -> np.ndarray:
@@ -68,73 +76,71 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) 
     df = ensure_prepared(df, rules)
     lp, rp = positions(df, left_ids), positions(df, right_ids)
     columns = ColumnCodes(df)
-    distinct: dict[str, DistinctPairs] = {}
-
-    def pairs_of(column: str) -> DistinctPairs:
-        if column not in distinct:
-            codes, values = columns[column]
-            distinct[column] = DistinctPairs(codes, len(values), lp, rp)
-        return distinct[column]
-
     out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
     for k, comparison in enumerate(rules.comparisons):
-        out[:, k] = _levels_of(comparison, columns, pairs_of, lp, rp)
+        out[:, k] = _levels_of(comparison, columns, lp, rp)
     return out
 
 
-def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, pairs_of, lp, rp) -> np.ndarray:
+def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray, rp: np.ndarray) -> np.ndarray:
+    """Walk the levels in order; each level only sees pairs no earlier level took."""
     level = np.full(len(lp), len(comparison.levels) - 1, dtype=np.int8)
-    unassigned = np.ones(len(lp), dtype=bool)
+    todo = np.arange(len(lp))
+    distinct: dict[str, DistinctPairs] = {}
     scores: dict[tuple[str, str], np.ndarray] = {}
+    pair_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for i, spec in enumerate(comparison.levels):
-        if not unassigned.any():
+        if spec.kind == ELSE or len(todo) == 0:
             break
         column = spec.column or comparison.field
         codes, values = columns[column]
+        if column not in pair_codes:
+            pair_codes[column] = codes[lp], codes[rp]
+        cl, cr = pair_codes[column]
+        if len(todo) < len(lp):
+            cl, cr = cl[todo], cr[todo]
         if spec.kind == NULL:
-            hit = (codes[lp] < 0) | (codes[rp] < 0)
-        elif spec.kind == ELSE:
-            hit = unassigned
+            hit = (cl < 0) | (cr < 0)
         elif spec.kind == "exact":
             # Equal codes are equal values: no need to look at distinct pairs.
-            cl = codes[lp]
-            hit = unassigned & (cl >= 0) & (cl == codes[rp])
+            hit = (cl >= 0) & (cl == cr)
         else:
-            hit = unassigned & _distinct_hits(spec, values, pairs_of(column), unassigned, scores)
-        level[hit] = i
-        unassigned &= ~hit
+            if column not in distinct:
+                distinct[column] = DistinctPairs(codes, len(values), lp, rp, todo, len(lp))
+            hit = _distinct_hits(spec, values, distinct[column], todo, scores)
+        level[todo[hit]] = i
+        todo = todo[~hit]
     return level
 
 
-def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, unassigned: np.ndarray, scores: dict) -> np.ndarray:
-    """Evaluate one level once per distinct value pair still unassigned.
+def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, todo: np.ndarray, scores: dict) -> np.ndarray:
+    """Evaluate one level once per distinct value pair among ``todo``.
 
     Score-based kinds keep their scores, so the next threshold level of the
-    same kind on the same column reuses them (pairs left unassigned by a
-    level are a subset of those it was evaluated on).
+    same kind on the same column reuses them (the pairs a level leaves are a
+    subset of those it was evaluated on).
     """
     fn = level_kinds[spec.kind]
     score_fn = getattr(fn, "score", None)
     key = (spec.kind, spec.column or "")
-    if score_fn is not None and key in scores:
-        score = scores[key]
-    else:
+    at = pairs.at(todo)
+    if score_fn is None or key not in scores:
         need = np.zeros(len(pairs.left), dtype=bool)
-        need[pairs.inverse[unassigned]] = True
+        need[at] = True
         need &= (pairs.left >= 0) & (pairs.right >= 0)
-        todo = np.flatnonzero(need)
+        idx = np.flatnonzero(need)
         if score_fn is None:
             result = np.zeros(len(pairs.left), dtype=bool)
-            if len(todo):
-                result[todo] = fn(values, pairs.left[todo], pairs.right[todo], spec.threshold)
-            return result[pairs.inverse]
+            if len(idx):
+                result[idx] = fn(values, pairs.left[idx], pairs.right[idx], spec.threshold)
+            return result[at]
         score = np.full(len(pairs.left), np.nan, dtype=np.float32)
-        if len(todo):
-            score[todo] = score_fn(values, pairs.left[todo], pairs.right[todo])
+        if len(idx):
+            score[idx] = score_fn(values, pairs.left[idx], pairs.right[idx])
         scores[key] = score
+    score = scores[key][at]
     with np.errstate(invalid="ignore"):
-        result = score >= spec.threshold - 1e-6 if fn.at_least else score <= spec.threshold + 1e-6
-    return result[pairs.inverse]
+        return score >= spec.threshold - 1e-6 if fn.at_least else score <= spec.threshold + 1e-6
 
 
 def term_frequencies(df: pd.DataFrame, rules: MatchRules) -> dict[str, pd.Series]:

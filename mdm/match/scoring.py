@@ -145,7 +145,9 @@ def estimate(
 def score(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(match_weight, match_probability) per pair; ``tf_values`` from ``compare.tf_values``."""
     table, offsets = model.weight_table()
-    weights = table[levels.astype(np.int64) + offsets].sum(axis=1) + model.prior_weight
+    weights = np.full(len(levels), model.prior_weight)
+    for k, offset in enumerate(offsets):
+        weights += table[offset:][levels[:, k]]
     if tf_values is not None:
         weights += _tf_adjustment(levels, model, tf_values).sum(axis=1)
     return weights, probability(weights)
@@ -183,14 +185,13 @@ def _tf_adjustment(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray)
     """Extra weight on exact agreement: log2(u_exact / frequency of the value)."""
     out = np.zeros(levels.shape, dtype=float)
     for k, comparison in enumerate(model.comparisons):
-        if comparison.tf_level is None:
+        if comparison.tf_level is None or comparison.levels[comparison.tf_level].u is None:
             continue
-        level = comparison.levels[comparison.tf_level]
-        if level.u is None:
-            continue
-        freq = tf_values[:, k]
-        hit = (levels[:, k] == comparison.tf_level) & ~np.isnan(freq)
-        out[hit, k] = np.log2(level.u / np.maximum(freq[hit], comparison.tf_minimum_u))
+        u = comparison.levels[comparison.tf_level].u
+        hit = np.flatnonzero(levels[:, k] == comparison.tf_level)
+        freq = tf_values[hit, k]
+        known = ~np.isnan(freq)
+        out[hit[known], k] = np.log2(u / np.maximum(freq[known], comparison.tf_minimum_u))
     return out
 
 
