@@ -302,3 +302,6 @@ class GoldenOverride(Base):
     actor: Mapped[str] = mapped_column(String(128))
     pinned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     unpinned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+from mdm.store import publishing_tables  # noqa: E402,F401
