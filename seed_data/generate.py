@@ -893,7 +893,8 @@ def org_base_name(rng: random.Random, country: str) -> tuple[str, str]:
 
 def website_of(base: str, country: str, extra: str = "") -> str:
     slug = ascii_fold(base + extra, True).lower()
-    slug = "".join(ch for ch in slug.replace("&", "and") if ch.isalnum())[:24]
+    amp = {"DE": "und", "FR": "et"}.get(country, "and")
+    slug = "".join(ch for ch in slug.replace("&", amp) if ch.isalnum())[:24]
     tld = {"US": ".com", "CA": ".ca", "DE": ".de", "FR": ".fr", "GB": ".co.uk"}[country]
     return slug + tld
 
@@ -1042,7 +1043,7 @@ def org_name(e: dict, rng: random.Random, suffix_keep: float, variant_rate: floa
         name = "The " + name
     if rng.random() < abbr_rate:
         for full, short in ORG_WORD_ABBR:
-            if full in name:
+            if full in name and not (full == " & " and e.get("country") in ("DE", "FR")):
                 name = name.replace(full, short)
                 break
     suffix = e["suffix"]
@@ -1237,13 +1238,15 @@ def wms_ship_row(e: dict, key: str, dup: bool, rng: random.Random) -> list:
         name = ascii_fold(name, e["country"] == "DE" and rng.random() < 0.5)[:30]
         if rng.random() < 0.7:
             name = name.upper()
-        if rng.random() < 0.15:
+        ph = e["phone"]
+        if rng.random() < 0.12:  # ships to a warehouse across town (same main phone)
             a = make_address(rng, a["country"], "org", city_of(a))
             a["unit"] = None
+        elif rng.random() < 0.12:  # receiving-dock phone instead of the main line
+            ph = make_phone(rng, e["country"], a["area"])
         if rng.random() < 0.4:
             addr2 = rng.choice(WMS_ADDR2)
         hours = rng.choice(DOCK_HOURS) if rng.random() < 0.6 else ""
-        ph = e["phone"] if rng.random() < 0.85 else make_phone(rng, e["country"], a["area"])
     else:
         g = ascii_fold(person_given(e, rng, 0.12 if not dup else 0.4), True)
         f = ascii_fold(e["family"], rng.random() < 0.5)
