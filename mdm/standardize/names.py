@@ -1,6 +1,7 @@
 """Person names: display cleaning, splitting, nickname keys, org detection."""
 
 import re
+import unicodedata
 
 from nameparser import HumanName
 
@@ -20,9 +21,7 @@ _MAC_NAMES = frozenset(
     {"macdonald", "macleod", "mackenzie", "macarthur", "macgregor", "macintyre", "macmillan", "mackay", "maclean", "macneil", "macpherson", "macdougall", "maclachlan", "macaulay"}
 )
 
-_STRAY = re.compile(r"[^\w\s'\-.,]|[\d_]")
-_SPACE_BEFORE_COMMA = re.compile(r"\s+,")
-_REPEATED = re.compile(r"([-'.,])[-'.,]+")
+_REPEATED = re.compile(r"([-'.])[-'.]+")
 
 
 def clean_person_name(s) -> str | None:
@@ -35,22 +34,34 @@ def clean_person_name(s) -> str | None:
     text = clean_text(s)
     if text is None:
         return None
-    text = text.replace("\u2019", "'").replace("`", "'")
-    text = _STRAY.sub(" ", text)
-    text = _REPEATED.sub(r"\1", text)
-    text = _SPACE_BEFORE_COMMA.sub(",", " ".join(text.split()))
-    text = text.strip(" -',.") + ("." if _keeps_final_period(text) else "")
-    if not text:
+    # NFKC: ligatures and full-width or compatibility letters ("ﬁ", "Ｊ") as plain letters.
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("`", "'")
+    # Anything but letters, their accents and name punctuation is stray.
+    text = "".join(c if c.isalpha() or unicodedata.combining(c) or c in "'-.," else " " for c in text)
+    words: list[str] = []
+    for token in text.replace(",", " , ").split():
+        if token == ",":
+            # One comma, and only between words ("Smith, John").
+            if words and words[-1] != ",":
+                words.append(token)
+        elif tidy := _tidy_word(token):
+            words.append(tidy)
+    while words and words[-1] == ",":
+        words.pop()
+    if not words:
         return None
-    words = text.split(" ")
-    return " ".join(_case_word(word, first=i == 0) for i, word in enumerate(words))
+    cased = [word if word == "," else _case_word(word, first=i == 0) for i, word in enumerate(words)]
+    # NFC again: lower-casing "İ" yields "i" plus a combining dot.
+    return unicodedata.normalize("NFC", " ".join(cased).replace(" ,", ","))
 
 
-def _keeps_final_period(text: str) -> bool:
-    if not text.endswith("."):
-        return False
-    last = text.rstrip(".").rsplit(" ", 1)[-1].strip("-',").lower()
-    return len(last) == 1 or last in _ABBREVIATIONS
+def _tidy_word(token: str) -> str:
+    token = _REPEATED.sub(r"\1", token)
+    bare = token.strip("-'.")
+    last_part = bare.rsplit(".", 1)[-1].lower()
+    # Initials and abbreviations keep their period ("A.", "J.R.R.", "Jr.").
+    keeps_period = token.endswith(".") and (len(last_part) == 1 or last_part in _ABBREVIATIONS)
+    return bare + "." if bare and keeps_period else bare
 
 
 def _is_sane_mixed_case(word: str) -> bool:
@@ -66,21 +77,25 @@ def _is_sane_mixed_case(word: str) -> bool:
 def _case_word(word: str, first: bool) -> str:
     if _is_sane_mixed_case(word):
         return word
-    bare = word.strip(".,").lower()
-    if bare in _ROMAN:
-        return word.upper()
-    if not first and bare in _PARTICLES:
+    if not first and word.lower() in _PARTICLES:
         return word.lower()
-    return re.sub(r"[^\-']+", lambda m: _case_part(m.group()), word)
+    cased = re.sub(r"[^\-'.]+", lambda m: _case_part(m.group()), word)
+    return cased.upper() if cased.rstrip(".").lower() in _ROMAN else cased
 
 
 def _case_part(part: str) -> str:
     lower = part.lower()
     if lower.startswith("mc") and len(lower) > 2:
-        return "Mc" + lower[2:].capitalize()
-    if lower.rstrip(".,") in _MAC_NAMES:
-        return "Mac" + lower[3:].capitalize()
-    return lower.capitalize()
+        return "Mc" + _capitalize(lower[2:])
+    if lower in _MAC_NAMES:
+        return "Mac" + _capitalize(lower[3:])
+    return _capitalize(lower)
+
+
+def _capitalize(lower: str) -> str:
+    head = lower[:1].upper()
+    # "ß".upper() is "SS": keep such letters as they are so the length holds.
+    return (head if len(head) == 1 else lower[:1]) + lower[1:]
 
 
 _NAME_PARTS = {

@@ -50,11 +50,12 @@ _SUFFIXES: list[tuple[tuple[str, ...], str]] = sorted(
 
 
 def _key_tokens(text: str) -> list[str]:
-    text = fold_accents(text).lower().replace("&", " and ")
+    # Folding twice: case-folding can expose new accents ("ẞ" -> "ß" -> "ss").
+    text = fold_accents(fold_accents(text).casefold()).replace("&", " and ")
     text = re.sub(r"\ba/s\b", "as", text)
     # Dots and apostrophes join ("L.L.C." -> "llc", "McDonald's" -> "mcdonalds").
     text = re.sub(r"[.'\u2019]", "", text)
-    return re.findall(r"[a-z0-9]+", text)
+    return re.findall(r"[^\W_]+", text)
 
 
 def _trailing_suffix(tokens: list[str]) -> tuple[int, str] | None:
@@ -77,7 +78,7 @@ def org_match_key(s) -> str | None:
     if text is None:
         return None
     tokens = _key_tokens(text)
-    if len(tokens) > 1 and tokens[0] == "the":
+    while len(tokens) > 1 and tokens[0] == "the":
         del tokens[0]
     while (found := _trailing_suffix(tokens)) is not None:
         del tokens[-found[0] :]

@@ -16,7 +16,9 @@ def clean_text(s) -> str | None:
         return None
     if isinstance(s, float) and math.isnan(s):
         return None
-    text = _WHITESPACE.sub(" ", str(s).replace("\u00a0", " ")).strip()
+    # NFC: macOS and some exports write "é" as "e" plus a combining accent.
+    text = unicodedata.normalize("NFC", str(s))
+    text = _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
     if text.lower() in NULL_TOKENS:
         return None
     return text
@@ -25,10 +27,9 @@ def clean_text(s) -> str | None:
 def fold_accents(s: str) -> str:
     """Remove diacritics: "Müller" -> "Muller", "Ørsted" -> "Orsted"."""
     # NFKD splits "é" into "e" + combining accent; a few letters have no
-    # decomposition and are mapped by hand.
-    s = s.translate(_NO_DECOMPOSITION)
+    # decomposition and are mapped by hand afterwards ("Ǽ" -> "Æ" -> "AE").
     decomposed = unicodedata.normalize("NFKD", s)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_NO_DECOMPOSITION)
 
 
 _NO_DECOMPOSITION = str.maketrans(
