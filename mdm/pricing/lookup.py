@@ -11,6 +11,7 @@ from mdm.pricing.settle import SettledPrice
 from mdm.pricing.uom import convert_quantity, convert_uom
 
 Basis = Literal["customer", "price_list", "list"]
+EACH = "EA"
 
 
 class PriceQuote(BaseModel):
@@ -45,7 +46,8 @@ def price_on(
     customer's list), then the list price (no customer, no price list). With a
     ``quantity`` the highest ``min_qty`` tier not above it applies; without, the
     base tier. With a ``uom`` a price in that unit is preferred, else one in
-    another unit is converted through ``pack_qty``.
+    another unit is converted through ``pack_qty``; without, an each (EA)
+    price is preferred, else the price in the unit it is quoted in.
     """
     valid = [
         p for p in prices
@@ -67,8 +69,8 @@ def price_on(
 def _best(
     rows: list[SettledPrice], basis: Basis, quantity, uom: str | None, pack_qty: int | None
 ) -> PriceQuote | None:
-    if uom is not None:
-        rows = [p for p in rows if p.uom == uom.upper()] or rows
+    wanted_uoms = (None, EACH) if uom is None else (uom.upper(),)
+    rows = [p for p in rows if p.uom in wanted_uoms] or rows
     eligible = []
     for p in rows:
         tier = p.min_qty or Decimal(0)
@@ -81,7 +83,7 @@ def _best(
         return None
     # Highest tier that applies when a quantity is given; else the base (lowest) tier.
     pick = max if quantity is not None else min
-    best = pick(eligible, key=lambda p: (p.min_qty or Decimal(0)))
+    best = pick(sorted(eligible, key=lambda p: p.uom or ""), key=lambda p: p.min_qty or Decimal(0))
     if uom is None or best.uom is None or best.uom == uom.upper():
         return PriceQuote(unit_price=best.unit_price, currency=best.currency, uom=best.uom, basis=basis, price=best)
     return PriceQuote(
