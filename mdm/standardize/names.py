@@ -10,15 +10,16 @@ from .orgs import legal_form
 from .text import clean_text, fold_accents
 
 # Lower-case name particles that stay lower case after the first word.
-_PARTICLES = frozenset(
-    {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "la", "le", "ten", "ter", "bin", "al"}
-)
+_PARTICLES = frozenset("van von der den de del della di da du dos das la le ten ter bin al".split())
 # Tokens that keep their trailing period ("Dr.", "Jr.").
 _ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "mx", "jr", "sr", "prof", "rev", "st", "hon"})
-_ROMAN = frozenset({"ii", "iii", "iv", "vi", "vii", "viii"})
+_ROMAN = frozenset({"ii", "iii", "iv", "vii", "viii"})  # not "vi": a given name
 # "Mac" is a prefix only in these surnames: "Mack", "Macy", "Machado" are not.
 _MAC_NAMES = frozenset(
-    {"macdonald", "macleod", "mackenzie", "macarthur", "macgregor", "macintyre", "macmillan", "mackay", "maclean", "macneil", "macpherson", "macdougall", "maclachlan", "macaulay"}
+    """
+    macdonald macleod mackenzie macarthur macgregor macintyre macmillan mackay
+    maclean macneil macpherson macdougall maclachlan macaulay
+    """.split()
 )
 
 _REPEATED = re.compile(r"([-'.])[-'.]+")
@@ -139,6 +140,16 @@ _ORG_WORDS = frozenset(
 )
 
 
+# Legal forms that are also surnames ("Mário Sá", "Kim Se"): they mark an
+# organization only when written as a code, in capitals or with dots.
+_SURNAME_LIKE_FORMS = frozenset({"SA", "SE", "AS", "AB", "PC", "OY", "SL", "KK"})
+
+
+def _written_as_code(text: str) -> bool:
+    last = text.rsplit(" ", 1)[-1]
+    return "." in last or last.isupper()
+
+
 def is_organization_name(s) -> bool:
     """Heuristic: does this name look like an organization rather than a person?
 
@@ -150,7 +161,8 @@ def is_organization_name(s) -> bool:
         return False
     if "&" in text or any(c.isdigit() for c in text):
         return True
-    if legal_form(text) is not None:
+    form = legal_form(text)
+    if form is not None and (form not in _SURNAME_LIKE_FORMS or _written_as_code(text)):
         return True
     words = re.findall(r"[a-z]+", fold_accents(text).lower())
     return any(word in _ORG_WORDS for word in words)

@@ -24,6 +24,8 @@ from .text import clean_text
 
 _CURRENCY = re.compile(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$|[$€£¥₹₩₽¢]|\b(?:US|CA|AU|NZ|HK|S)\$")
 _SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")
+# A space or apostrophe groups thousands only before exactly three digits.
+_GROUP_SPACE = re.compile(r"(?<=\d)[\s'’](?=\d{3}(?!\d))")
 _GROUPED = re.compile(r"\d{1,3}(?:[,.]\d{3})+")
 
 
@@ -45,7 +47,7 @@ def parse_decimal(s) -> Decimal | None:
     if text is None:
         return None
     number, negative = _strip_sign(_CURRENCY.sub("", text.upper()).strip(), text)
-    number = re.sub(r"(?<=\d)[\s'’](?=\d)", "", number)
+    number = _GROUP_SPACE.sub("", number)
     if _SCIENTIFIC.fullmatch(number):
         value = Decimal(number)
     else:

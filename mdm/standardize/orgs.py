@@ -111,7 +111,7 @@ _SHORT_WORDS = frozenset(
     fox owl elm ash key map net pot run sew win zoo bee ace arc aim eco
     """.split()
 )
-_LOWER_INSIDE = frozenset({"a", "an", "and", "the", "of", "for", "in", "on", "at", "by", "to", "or", "de", "la", "du", "des", "del", "von", "van"})
+_LOWER_INSIDE = frozenset("a an and the of for in on at by to or de la du des del von van".split())
 _VOWELS = frozenset("AEIOUY")
 
 

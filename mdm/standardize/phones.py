@@ -38,7 +38,8 @@ def to_e164(s, default_region: str | None = "US") -> str | None:
     if number.startswith("00"):
         number = "+" + number[2:]
     try:
-        parsed = phonenumbers.parse(number, None if number.startswith("+") else default_region)
+        region = None if number.startswith("+") or not default_region else default_region.upper()
+        parsed = phonenumbers.parse(number, region)
     except NumberParseException:
         raise InvalidValue(f"phone number {text!r} cannot be parsed") from None
     result = phonenumbers.is_possible_number_with_reason(parsed)

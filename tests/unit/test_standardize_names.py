@@ -143,3 +143,12 @@ def test_nickname_table_is_broad():
 
 def test_every_canonical_name_maps_to_itself():
     assert all(NICKNAMES[canonical] == canonical for canonical in set(NICKNAMES.values()))
+
+
+@pytest.mark.parametrize("raw, expected", [("Mário Sá", False), ("Kim Se", False), ("Banco Popular S.A.", True), ("ACME SA", True)])
+def test_is_organization_name_needs_surname_like_legal_forms_written_as_codes(raw, expected):
+    assert is_organization_name(raw) is expected
+
+
+def test_clean_person_name_keeps_vi_as_a_given_name():
+    assert clean_person_name("VI HART") == "Vi Hart"

@@ -52,7 +52,7 @@ def test_parse_decimal_takes_numbers_without_float_noise(raw, expected):
 
 @pytest.mark.parametrize(
     "raw",
-    ["abc", "12 kg", "1,23,456", "1.234,567,8", "1,2,3", "12..5", "1.2.3,4.5", "--5", "()", "$", True, float("inf")],
+    ["abc", "12 kg", "12 5", "1 23,5", "1,23,456", "1.234,567,8", "1,2,3", "12..5", "1.2.3,4.5", "--5", "()", "$", True, float("inf")],
 )
 def test_parse_decimal_rejects_garbage(raw):
     with pytest.raises(InvalidValue):

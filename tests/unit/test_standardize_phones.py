@@ -28,7 +28,7 @@ def test_to_e164_reads_us_and_international_shapes(raw, expected):
 
 @pytest.mark.parametrize(
     "raw, region, expected",
-    [("030 1234567", "DE", "+49301234567"), ("020 7946 0958", "GB", "+442079460958"), ("+1 555 123 4567", None, "+15551234567")],
+    [("030 1234567", "DE", "+49301234567"), ("030 1234567", "de", "+49301234567"), ("020 7946 0958", "GB", "+442079460958"), ("+1 555 123 4567", None, "+15551234567")],
 )
 def test_to_e164_reads_national_numbers_in_the_default_region(raw, region, expected):
     assert to_e164(raw, default_region=region) == expected

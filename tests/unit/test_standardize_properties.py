@@ -17,8 +17,8 @@ from mdm.standardize import (
     to_e164,
 )
 
-settings.register_profile("standardize", max_examples=200, deadline=None)
-settings.load_profile("standardize")
+# Per-test settings, so other test modules keep their own hypothesis profile.
+property_test = settings(max_examples=200, deadline=None)
 
 messy_text = st.text(
     # Latin letters, digits, punctuation and whitespace: the scripts our sources use.
@@ -27,6 +27,7 @@ messy_text = st.text(
 )
 
 
+@property_test
 @given(st.sampled_from([7, 11, 12, 13]).flatmap(lambda n: st.text(alphabet=string.digits, min_size=n, max_size=n)))
 def test_a_valid_gtin_round_trips_to_gtin14(body):
     code = body + str(gtin_check_digit(body))
@@ -38,6 +39,7 @@ def test_a_valid_gtin_round_trips_to_gtin14(body):
     assert normalize_gtin(gtin) == gtin
 
 
+@property_test
 @given(st.text(alphabet=string.digits, min_size=11, max_size=11), st.integers(0, 9))
 def test_a_wrong_check_digit_is_always_rejected(body, wrong):
     right = gtin_check_digit(body)
@@ -51,6 +53,7 @@ def test_a_wrong_check_digit_is_always_rejected(body, wrong):
         raise AssertionError("accepted a wrong check digit")
 
 
+@property_test
 @given(messy_text)
 def test_org_match_key_is_idempotent(raw):
     key = org_match_key(raw)
@@ -58,6 +61,7 @@ def test_org_match_key_is_idempotent(raw):
         assert org_match_key(key) == key
 
 
+@property_test
 @given(messy_text)
 def test_clean_text_never_has_outer_or_double_whitespace(raw):
     text = clean_text(raw)
@@ -66,6 +70,7 @@ def test_clean_text_never_has_outer_or_double_whitespace(raw):
         assert "  " not in text
 
 
+@property_test
 @given(messy_text)
 def test_clean_person_name_is_idempotent(raw):
     name = clean_person_name(raw)
@@ -73,6 +78,7 @@ def test_clean_person_name_is_idempotent(raw):
         assert clean_person_name(name) == name
 
 
+@property_test
 @given(messy_text)
 def test_normalize_street_is_idempotent_and_upper_case(raw):
     street = normalize_street(raw)
@@ -81,6 +87,7 @@ def test_normalize_street_is_idempotent_and_upper_case(raw):
         assert normalize_street(street) == street
 
 
+@property_test
 @given(st.from_regex(r"\+?[0-9 ().\-]{7,20}", fullmatch=True))
 def test_to_e164_output_starts_with_plus_and_digits(raw):
     try:
@@ -91,6 +98,7 @@ def test_to_e164_output_starts_with_plus_and_digits(raw):
         assert phone[0] == "+" and phone[1:].isdigit()
 
 
+@property_test
 @given(st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**9, max_value=10**9))
 def test_parse_decimal_reads_us_and_european_formatting_alike(value):
     us = f"{value:,.2f}"
@@ -99,6 +107,7 @@ def test_parse_decimal_reads_us_and_european_formatting_alike(value):
     assert parse_decimal(european) == value
 
 
+@property_test
 @given(messy_text)
 def test_functions_either_standardize_or_raise_invalid_value(raw):
     for fn in (normalize_gtin, parse_decimal, to_e164):
