@@ -1,8 +1,11 @@
 """Settling overlapping prices from several sources into non-overlapping golden periods."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdm.pricing import PriceCandidate, settle_overlaps
 from mdm.survivorship import load_survivorship
@@ -116,6 +119,19 @@ def test_sources_disagreeing_beyond_the_tolerance_on_an_overlap_raise_a_conflict
     assert round(conflict.relative_difference, 4) == Decimal("0.0476")
 
 
+def test_a_conflict_spans_the_whole_overlap_even_where_a_third_source_splits_it():
+    settled = settle_overlaps(
+        [price(1, "ERP", "10.00", date(2024, 1, 1), date(2024, 12, 31)),
+         price(2, "CRM", "10.50", date(2024, 3, 1), date(2024, 12, 31)),
+         price(3, "WMS", "10.00", date(2024, 6, 1), date(2024, 6, 30))],
+        RULES,
+        now=NOW,
+    )
+    assert [(c.other.system, c.valid_from, c.valid_to) for c in settled.conflicts] == [
+        ("CRM", date(2024, 3, 1), date(2024, 12, 31))
+    ]
+
+
 def test_a_difference_within_the_tolerance_is_no_conflict():
     settled = settle_overlaps(
         [price(1, "ERP", "10.00"), price(2, "CRM", "10.15")], RULES, now=NOW
@@ -137,3 +153,35 @@ def test_prices_that_do_not_overlap_never_conflict():
     )
     assert settled.conflicts == []
     assert len(settled.prices) == 2
+
+
+days = st.integers(min_value=0, max_value=60).map(lambda n: date(2024, 1, 1) + timedelta(days=n))
+
+
+@st.composite
+def overlapping_prices(draw):
+    prices = []
+    for record_id in range(1, draw(st.integers(min_value=1, max_value=5)) + 1):
+        start, end = sorted([draw(days), draw(days)])
+        prices.append(
+            price(
+                record_id,
+                draw(st.sampled_from(["ERP", "CRM", "WMS"])),
+                draw(st.sampled_from(["10.00", "10.10", "12.00"])),
+                draw(st.one_of(st.none(), st.just(start))),
+                draw(st.one_of(st.none(), st.just(end))),
+                updated_at=datetime(2024, 1, draw(st.integers(1, 28)), tzinfo=UTC),
+            )
+        )
+    return prices
+
+
+@settings(max_examples=50, deadline=None)
+@given(candidates=overlapping_prices())
+def test_every_day_some_source_prices_has_exactly_one_settled_price(candidates):
+    settled = settle_overlaps(candidates, RULES, now=NOW).prices
+    for day in (date(2024, 1, 1) + timedelta(days=n) for n in range(-1, 63)):
+        covering = [p for p in settled if p.period.contains(day)]
+        assert len(covering) == (1 if any(c.period.contains(day) for c in candidates) else 0)
+        if covering:
+            assert covering[0].winner.period.contains(day)

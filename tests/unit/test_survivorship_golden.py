@@ -123,15 +123,14 @@ def test_every_domain_attribute_is_in_the_golden_record_even_without_a_value():
 
 
 def test_the_bundled_item_rules_take_pack_quantity_weight_and_its_unit_from_wms_and_base_uom_from_erp():
+    erp = {"name": "Hex bolt M8", "base_uom": "EA", "uom": "BX", "pack_qty": 100, "weight_kg": "5.2"}
+    wms = {"name": "HEX BOLT M8", "base_uom": "PC", "uom": "CS", "pack_qty": 50, "weight_kg": "2.6"}
     members = [
-        MemberRecord(record_id=1, system="ERP", source_key="MAT-1", updated_at=NOW,
-                     fields={"name": "Hex bolt M8", "base_uom": "EA", "uom": "BX", "pack_qty": 100, "weight_kg": "5.2"}),
-        MemberRecord(record_id=2, system="WMS", source_key="SKU-9", updated_at=datetime(2023, 1, 1, tzinfo=UTC),
-                     fields={"name": "HEX BOLT M8", "base_uom": "PC", "uom": "CS", "pack_qty": 50, "weight_kg": "2.6"}),
+        MemberRecord(record_id=1, system="ERP", source_key="MAT-1", updated_at=NOW, fields=erp),
+        MemberRecord(record_id=2, system="WMS", source_key="SKU-9", updated_at=datetime(2023, 1, 1, tzinfo=UTC), fields=wms),
     ]
-    golden = build_golden(ITEM, members, now=NOW)
-    assert (golden.attributes["pack_qty"], golden.attributes["uom"], golden.attributes["weight_kg"]) == (50, "CS", "2.6")
-    assert golden.attributes["base_uom"] == "EA"
+    golden = build_golden(ITEM, members, now=NOW).attributes
+    assert (golden["pack_qty"], golden["uom"], golden["weight_kg"], golden["base_uom"]) == (50, "CS", "2.6", "EA")
 
 
 def test_a_pinned_steward_override_wins_over_every_source():
@@ -141,6 +140,11 @@ def test_a_pinned_steward_override_wins_over_every_source():
     assert decision.strategy == "steward_override"
     assert decision.override.actor == "steward.kim"
     assert {t.reason for t in decision.candidates} == {"steward override by steward.kim: confirmed by phone"}
+
+
+def test_a_steward_override_wins_even_when_no_source_has_a_value():
+    golden = build_golden(CUSTOMER, MEMBERS, now=NOW, overrides={"date_of_birth": pin("date_of_birth", "1970-04-02")})
+    assert golden.attributes["date_of_birth"] == "1970-04-02"
 
 
 def test_an_unpinned_steward_override_no_longer_wins():
@@ -181,7 +185,9 @@ def test_lineage_is_json_ready_and_names_source_rule_and_beaten_candidates():
     assert credit["winner"]["source_key"] == "100234"
     assert credit["winner"]["version"] == 3
     assert credit["rule"] == "customer.credit_limit[0]: source_priority [ERP, CRM]"
-    assert {"outcome": "lost", "reason": "lower source priority: CRM after ERP"}.items() <= credit["candidates"][1].items()
+    crm = credit["candidates"][1]
+    assert (crm["candidate"]["system"], crm["outcome"]) == ("CRM", "lost")
+    assert crm["reason"] == "lower source priority: CRM after ERP"
 
 
 def test_explain_rows_give_value_source_rule_and_why_others_lost():
