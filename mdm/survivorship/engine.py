@@ -14,7 +14,7 @@ from typing import Any
 from mdm.survivorship.models import Candidate, CandidateTrace, Decision, GoldenBuild, MemberRecord, Override
 from mdm.survivorship.registry import strategies, validators
 from mdm.survivorship.rules import STEWARD_OVERRIDE, Step, SurvivorshipRules
-from mdm.survivorship.strategies import Context, Narrowed, Settled, Undecided
+from mdm.survivorship.strategies import Context, Settled, Undecided
 from mdm.survivorship.values import is_empty, show_moment
 
 TIE_BREAKER = "most recent, then lowest record id"
