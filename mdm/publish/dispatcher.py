@@ -1,0 +1,258 @@
+"""The change dispatcher: routes outbox events into subscriber queues and
+sends them through each subscriber's sink.
+
+    stop = asyncio.Event()
+    await run_dispatcher(store, stop=stop)             # until stop is set
+    await run_dispatcher(store, stop=stop, once=True)  # drain what is due, return
+
+Each subscriber has its own worker task, queue and cursor, so a slow or
+failing subscriber never holds back another. A worker claims a batch, sends
+each golden record's events one after the other and different records
+concurrently, then settles the batch (delete, retry later, dead-letter, or
+pause the subscriber) by the policy in `mdm.publish.policy`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from mdm.publish import queue
+from mdm.publish.policy import Outcome, RetryPolicy, Verdict, chains, decide
+from mdm.publish.sinks import DEFAULT_AMQP_URL, Sink, SinkFactory
+from mdm.publish.subscribers import pause_by_id
+from mdm.store import Store
+from mdm.store.publishing_tables import Subscriber
+
+log = logging.getLogger("mdm.publish")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class DispatcherConfig:
+    batch_size: int = 500
+    poll_interval: float = 0.1
+    # A claim not settled by then (the dispatcher died) goes back to the queue.
+    lease_seconds: float = 60.0
+    # Requests in flight per subscriber, across different golden records.
+    concurrency: int = 64
+    route_limit: int = 5000
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    amqp_url: str = DEFAULT_AMQP_URL
+    worker_id: str = field(default_factory=default_worker_id)
+
+
+@dataclass
+class DispatchStats:
+    delivered: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    paused: int = 0
+
+
+@dataclass(frozen=True)
+class SubscriberView:
+    """What a worker needs of a subscriber row; a change restarts the worker."""
+
+    id: int
+    name: str
+    status: str
+    sink_kind: str
+    sink: tuple
+    secret: str | None
+    max_attempts: int
+
+    @classmethod
+    def of(cls, sub: Subscriber) -> SubscriberView:
+        return cls(sub.id, sub.name, sub.status, sub.sink_kind, tuple(sorted(sub.sink.items())), sub.secret,
+                   sub.max_attempts)
+
+
+class Dispatcher:
+    def __init__(
+        self, store: Store, config: DispatcherConfig, sinks: SinkFactory, *,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.store = store
+        self.config = config
+        self.sinks = sinks
+        self.clock = clock
+        self.stats = DispatchStats()
+
+    # --- store side (runs in worker threads) ---------------------------------
+
+    def route_all(self) -> tuple[list[SubscriberView], int]:
+        """Route new events for every subscriber (paused ones too, so a resume
+        delivers what happened meanwhile); returns the subscribers and how
+        many outbox rows were consumed."""
+        consumed = 0
+        with self.store.session() as session:
+            subs = [SubscriberView.of(s) for s in session.execute(select(Subscriber).order_by(Subscriber.id)).scalars()]
+            session.rollback()
+            for sub in subs:
+                consumed += queue.route(session, sub.id, self.clock(), self.config.route_limit)
+        return subs, consumed
+
+    def claim(self, sub: SubscriberView) -> list[queue.Claimed]:
+        with self.store.session() as session:
+            return queue.claim(
+                session, sub.id, owner=self.config.worker_id, now=self.clock(),
+                lease=self.config.lease_seconds, limit=self.config.batch_size,
+            )
+
+    def settle(self, sub: SubscriberView, claimed: list[queue.Claimed], outcomes: dict[int, Outcome]) -> None:
+        now, owner = self.clock(), self.config.worker_id
+        delivered, untouched = [], []
+        pause_reason = None
+        with self.store.session() as session:
+            for item in claimed:
+                attempts = item.attempts + 1
+                decision = decide(outcomes.get(item.delivery_id), attempts, sub.max_attempts, self.config.retry)
+                if decision.action == "delete":
+                    delivered.append(item)
+                elif decision.action == "retry":
+                    queue.reschedule(session, item, owner, at=now + timedelta(seconds=decision.delay), error=decision.reason)
+                    self.stats.retried += 1
+                    log.info("%s: event %s (seq %d) failed (%s), retry %d in %.1fs", sub.name, item.event.event_id,
+                             item.event.sequence, decision.reason, attempts, decision.delay)
+                elif decision.action == "dead":
+                    queue.dead_letter(session, item, owner, attempts=attempts, now=now, error=decision.reason)
+                    self.stats.dead_lettered += 1
+                    log.warning("%s: event %s (seq %d) dead-lettered: %s", sub.name, item.event.event_id,
+                                item.event.sequence, decision.reason)
+                else:
+                    untouched.append(item)
+                    if decision.action == "pause":
+                        pause_reason = decision.reason
+            queue.complete(session, sub.id, delivered, now)
+            queue.release(session, untouched, owner)
+            if pause_reason:
+                pause_by_id(session, sub.id, now=now, reason=pause_reason)
+                self.stats.paused += 1
+                log.warning("%s: paused: %s", sub.name, pause_reason)
+            session.commit()
+        self.stats.delivered += len(delivered)
+
+    # --- sending -----------------------------------------------------------
+
+    async def send(self, sink: Sink, claimed: list[queue.Claimed]) -> dict[int, Outcome]:
+        """Each golden record's events in order; different records concurrently.
+        A record's chain stops at its first failure so nothing overtakes it."""
+        outcomes: dict[int, Outcome] = {}
+        gate = asyncio.Semaphore(self.config.concurrency)
+
+        async def chain(items: list[queue.Claimed]) -> None:
+            for item in items:
+                async with gate:
+                    outcome = await sink.send(item.event)
+                outcomes[item.delivery_id] = outcome
+                if outcome.verdict is not Verdict.DELIVERED:
+                    return
+
+        await asyncio.gather(*(chain(c) for c in chains(claimed, lambda c: c.event.subject)))
+        return outcomes
+
+    async def deliver_batch(self, sub: SubscriberView, sink: Sink) -> int:
+        claimed = await asyncio.to_thread(self.claim, sub)
+        if not claimed:
+            return 0
+        outcomes = await self.send(sink, claimed)
+        await asyncio.to_thread(self.settle, sub, claimed, outcomes)
+        return len(claimed)
+
+    # --- loops ---------------------------------------------------------------
+
+    async def serve(self, sub: SubscriberView, halt: asyncio.Event) -> None:
+        """One subscriber's worker: claim, send, settle, until halted."""
+        sink = await self.sinks.open(sub.sink_kind, dict(sub.sink), sub.secret)
+        try:
+            while not halt.is_set():
+                try:
+                    sent = await self.deliver_batch(sub, sink)
+                except Exception:
+                    # The store is unreachable or the like: the lease returns the batch.
+                    log.exception("%s: delivery batch failed", sub.name)
+                    sent = 0
+                if not sent:
+                    await wait_for(halt, self.config.poll_interval)
+        finally:
+            await sink.aclose()
+
+    async def drain(self, sub: SubscriberView) -> int:
+        sink = await self.sinks.open(sub.sink_kind, dict(sub.sink), sub.secret)
+        total = 0
+        try:
+            while sent := await self.deliver_batch(sub, sink):
+                total += sent
+        finally:
+            await sink.aclose()
+        return total
+
+    async def run(self, stop: asyncio.Event, once: bool = False) -> DispatchStats:
+        workers: dict[SubscriberView, tuple[asyncio.Event, asyncio.Task]] = {}
+        try:
+            while not stop.is_set():
+                try:
+                    subs, consumed = await asyncio.to_thread(self.route_all)
+                except Exception:
+                    log.exception("routing failed")
+                    await wait_for(stop, max(1.0, self.config.poll_interval))
+                    continue
+                active = [s for s in subs if s.status == "active"]
+                if once:
+                    sent = sum(await asyncio.gather(*(self.drain(s) for s in active)))
+                    if not consumed and not sent:
+                        break
+                    continue
+                for sub in [s for s in workers if s not in active]:
+                    halt, task = workers.pop(sub)
+                    halt.set()
+                    await task
+                for sub in active:
+                    if sub not in workers or workers[sub][1].done():
+                        halt = asyncio.Event()
+                        workers[sub] = (halt, asyncio.create_task(self.serve(sub, halt), name=f"subscriber {sub.name}"))
+                if not consumed:
+                    await wait_for(stop, self.config.poll_interval)
+        finally:
+            for halt, _ in workers.values():
+                halt.set()
+            await asyncio.gather(*(task for _, task in workers.values()), return_exceptions=True)
+        return self.stats
+
+
+async def wait_for(event: asyncio.Event, timeout: float) -> None:
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def run_dispatcher(
+    store: Store, *, stop: asyncio.Event, config: DispatcherConfig | None = None, sinks: SinkFactory | None = None,
+    once: bool = False, clock: Callable[[], datetime] = utcnow,
+) -> DispatchStats:
+    """Run the dispatcher until `stop` is set (or, with `once`, until nothing
+    is due). `mdm publish` and `mdm serve --with-publisher` both call this."""
+    config = config or DispatcherConfig()
+    own_sinks = sinks is None
+    sinks = sinks or SinkFactory(amqp_url=config.amqp_url, max_connections=config.concurrency, worker_id=config.worker_id)
+    try:
+        return await Dispatcher(store, config, sinks, clock=clock).run(stop, once)
+    finally:
+        if own_sinks:
+            await sinks.aclose()
