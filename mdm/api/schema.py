@@ -1,0 +1,48 @@
+"""The strawberry schema with its guards: depth, token and alias limits,
+cached parsing and validation, and masking of internal errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import strawberry
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from mdm.api.errors import should_mask_error
+from mdm.api.mutations import Mutation
+from mdm.api.queries import Query
+from mdm.api.subscriptions import Subscription
+
+MAX_DEPTH = 10
+MAX_TOKENS = 2000
+MAX_ALIASES = 30
+# Distinct documents kept parsed and validated; clients send few distinct ones.
+DOCUMENT_CACHE = 512
+
+
+def build_schema(extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
+            *extensions,
+            lambda: MaskErrors(should_mask_error=should_mask_error, error_message="Internal error."),
+        ],
+    )
+
+
+schema = build_schema()
