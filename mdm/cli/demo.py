@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+import yaml
+from rich.table import Table
+from sqlalchemy import func, select
 
 from mdm.cli.app import app, console, fail, open_store
+from mdm.cli.matching import print_match_reports, run_matching
 from mdm.cli.setup import ensure_schema, load_one, print_load_results
 from mdm.ingest import IngestError
+from mdm.models.fields import DOMAINS
+from mdm.rules import MATCHED_DOMAINS
 from mdm.settings import Settings
+from mdm.store.tables import GoldenRecord, MatchCandidate
 
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "seed_data"
 DATA_SUFFIXES = (".csv", ".jsonl", ".parquet")
@@ -30,8 +37,6 @@ def seed_files(seed_dir: Path) -> list[tuple[Path, Path]]:
 def load_order(pairs: list[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
     # Prices refer to items and customers, so those load first.
     rank = {"customer": 0, "item": 1, "price": 2}
-    import yaml
-
     return sorted(pairs, key=lambda p: (rank.get(yaml.safe_load(p[1].read_text()).get("domain"), 9), p[0].name))
 
 
@@ -50,18 +55,35 @@ def demo(
     results = []
     try:
         for data, mapping in load_order(seed_files(seed_dir)):
-            results.append(load_one(store, data, mapping, settings))
+            # Rejects land in the working folder, not in the bundled seed folder.
+            results.append(load_one(store, data, mapping, settings, Path.cwd() / f"{data.name}.rejects.csv"))
     except IngestError as exc:
         fail(str(exc))
     print_load_results(results)
-    for hook in DEMO_STEPS:
-        hook(store, settings)
+    print_match_reports(run_matching(store, settings, list(MATCHED_DOMAINS)))
+    print_summary(store)
     store.close()
     if serve:
-        for hook in SERVE_STEPS:
-            hook(settings, host, port)
+        fail("serving is not available yet; run `mdm demo --no-serve`")
 
 
-# Later stages (matching, keys, serving) register themselves here.
-DEMO_STEPS: list = []
-SERVE_STEPS: list = []
+def print_summary(store) -> None:
+    with store.session() as session:
+        golden = dict(
+            session.execute(
+                select(GoldenRecord.domain, func.count()).where(GoldenRecord.status == "active").group_by(GoldenRecord.domain)
+            ).all()
+        )
+        review = dict(
+            session.execute(
+                select(MatchCandidate.domain, func.count())
+                .where(MatchCandidate.status == "pending")
+                .group_by(MatchCandidate.domain)
+            ).all()
+        )
+    table = Table(title="golden records")
+    for col in ("domain", "golden records", "review candidates"):
+        table.add_column(col, justify="left" if col == "domain" else "right")
+    for domain in DOMAINS:
+        table.add_row(domain, str(golden.get(domain, 0)), str(review.get(domain, 0)))
+    console.print(table)

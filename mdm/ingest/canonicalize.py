@@ -100,7 +100,6 @@ FIELD_STANDARDIZERS: dict[str, dict[str, FieldFn]] = {
         "organization": _wrap(std.clean_org_name),
         "tax_id": _identifier,
         "email": _wrap(std.normalize_email),
-        "phone": lambda v, ctx: std.to_e164(v, default_region=ctx.default_region),
         "address_line1": _wrap(std.normalize_street),
         "address_line2": _wrap(std.normalize_street),
         "city": _wrap(std.normalize_city),
@@ -139,10 +138,11 @@ FIELD_STANDARDIZERS: dict[str, dict[str, FieldFn]] = {
         "valid_to": lambda v, ctx: std.parse_date(v, ctx.date_format),
     },
 }
-# Fields whose standard form depends on the row's country.
+# Fields whose standard form depends on the row's country (else the mapping's region).
 COUNTRY_DEPENDENT: dict[str, Callable[[Any, str], Any]] = {
     "postal_code": lambda v, country: std.normalize_postal_code(v, country),
     "region": lambda v, country: std.normalize_region(v, country),
+    "phone": lambda v, country: std.to_e164(v, default_region=country),
 }
 CONVERTED = {"weight_lb": "weight_kg"}
 
@@ -192,7 +192,7 @@ def standardize_columns(
     for field, fn in COUNTRY_DEPENDENT.items():
         if field not in columns:
             continue
-        pairs = list(zip(columns[field], (c or "US" for c in country)))
+        pairs = list(zip(columns[field], (c or ctx.default_region for c in country)))
         out[field] = standardize_column(pairs, lambda p, fn=fn: fn(p[0], p[1]), field, issues)
         for issue in issues:
             if issue.field == field and isinstance(issue.value, tuple):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,7 @@ def read_csv(path: Path, mapping: Mapping) -> SourceTable:
                     BadRow(start, f"expected {width} fields, found {len(values)}", mapping.delimiter.join(values)[:200])
                 )
                 continue
-            bad = next((v for v in values if _has_surrogates(v)), None)
+            bad = next((v for v in values if _has_surrogates(v)), None) if _has_surrogates("".join(values)) else None
             if bad is not None:
                 table.bad.append(
                     BadRow(start, f"not valid {mapping.encoding} text; check the mapping's encoding", _printable(bad))
@@ -133,8 +134,11 @@ def read_csv(path: Path, mapping: Mapping) -> SourceTable:
     return table
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _has_surrogates(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    return _SURROGATE.search(text) is not None
 
 
 def _printable(text: str) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from mdm.store.tables import SourceRecord, SourceRecordVersion
@@ -65,8 +65,10 @@ def store_records(
     versions: list[dict[str, Any]] = []
 
     if new:
-        ids = session.execute(
-            insert(SourceRecord).returning(SourceRecord.id, sort_by_parameter_order=True),
+        # Core executemany, then one keyed read-back: RETURNING would make
+        # SQLite run one statement per row.
+        session.connection().execute(
+            insert(SourceRecord.__table__),
             [
                 {
                     "system": system, "domain": domain, "source_key": r.source_key, "version": 1,
@@ -74,7 +76,9 @@ def store_records(
                 }
                 for r in new
             ],
-        ).scalars().all()
+        )
+        created = existing_records(session, system, domain, [r.source_key for r in new])
+        ids = [created[r.source_key][0] for r in new]
         for rid, record in zip(ids, new):
             versions.append(_version_row(rid, 1, record, now, load_id, correlation_id))
         touched.extend(ids)
@@ -84,14 +88,21 @@ def store_records(
         for record in changed:
             rid, version, _ = existing[record.source_key]
             updates.append(
-                {"id": rid, "version": version + 1, "content_hash": record.content_hash, "deleted": False, "updated_at": now}
+                {"rid": rid, "version": version + 1, "content_hash": record.content_hash, "deleted": False, "updated_at": now}
             )
             versions.append(_version_row(rid, version + 1, record, now, load_id, correlation_id))
             touched.append(rid)
-        session.execute(update(SourceRecord), updates)
+        table = SourceRecord.__table__
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("rid")).values(
+                version=bindparam("version"), content_hash=bindparam("content_hash"),
+                deleted=bindparam("deleted"), updated_at=bindparam("updated_at"),
+            ),
+            updates,
+        )
 
     if versions:
-        session.execute(insert(SourceRecordVersion), versions)
+        session.connection().execute(insert(SourceRecordVersion.__table__), versions)
     return StoreOutcome(stored=len(new) + len(changed), unchanged=len(records) - len(new) - len(changed), record_ids=touched)
 
 
@@ -101,3 +112,37 @@ def _version_row(rid, version, record: PreparedRecord, now, load_id, correlation
         "fields": record.fields, "extra": record.extra, "source_updated_at": record.source_updated_at,
         "loaded_at": now, "load_id": load_id, "line": record.line, "correlation_id": correlation_id,
     }
+
+
+def mark_deleted(
+    session: Session, system: str, domain: str, keys: list[str], *, now: datetime, correlation_id: str | None = None
+) -> list[int]:
+    """Mark source records deleted at their source: a new, empty version.
+    The next match removes them from their golden records."""
+    found = existing_records(session, system, domain, keys)
+    rows = session.execute(
+        select(SourceRecord.id, SourceRecord.version, SourceRecord.deleted).where(
+            SourceRecord.id.in_([v[0] for v in found.values()])
+        )
+    ).all()
+    live = [(rid, version) for rid, version, deleted in rows if not deleted]
+    for rid, version in live:
+        session.execute(
+            update(SourceRecord)
+            .where(SourceRecord.id == rid)
+            .values(version=version + 1, content_hash=DELETED_HASH, deleted=True, updated_at=now)
+        )
+    if live:
+        session.connection().execute(
+            insert(SourceRecordVersion.__table__),
+            [
+                {"record_id": rid, "version": version + 1, "content_hash": DELETED_HASH, "raw": {}, "fields": {},
+                 "extra": {}, "source_updated_at": now, "loaded_at": now, "load_id": None, "line": None,
+                 "correlation_id": correlation_id}
+                for rid, version in live
+            ],
+        )
+    return [rid for rid, _ in live]
+
+
+DELETED_HASH = "deleted"

@@ -1,0 +1,216 @@
+"""Matching through the store: golden records, stable ids, incremental runs."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from mdm.ingest import load_file, load_mapping
+from mdm.resolve.run import match_domain
+from mdm.rules import load_match_rules
+from mdm.settings import BUNDLED_RULES_DIR
+from mdm.store import Store
+from mdm.store.migrate import upgrade
+from mdm.store.source_records import mark_deleted
+from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, MatchModelRow, OutboxEvent, Xref
+
+SEED = Path(__file__).resolve().parents[2] / "seed_data"
+CUSTOMER_FILES = ["erp_customers", "crm_accounts", "crm_contacts", "wms_ship_to"]
+RULES = load_match_rules(BUNDLED_RULES_DIR, "customer")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def load(store, stem: str, folder: Path = SEED) -> None:
+    data = next(folder.glob(f"{stem}.*[!l]"))  # the data file beside its mapping
+    with store.session() as s:
+        load_file(s, data, load_mapping(SEED / f"{stem}.mapping.yaml"), rejects_path=folder / f"{stem}.rejects.csv")
+
+
+def match(store, **kwargs):
+    with store.session() as s:
+        return match_domain(s, "customer", RULES, now=now(), **kwargs)
+
+
+def xref(store) -> pd.DataFrame:
+    with store.session() as s:
+        rows = s.execute(select(Xref.system, Xref.source_key, Xref.golden_id).where(Xref.domain == "customer")).all()
+    return pd.DataFrame(rows, columns=["system", "source_key", "golden_id"])
+
+
+def partition(frame: pd.DataFrame) -> set[frozenset]:
+    keyed = frame.assign(member=frame["system"] + ":" + frame["source_key"])
+    return {frozenset(group) for _, group in keyed.groupby("golden_id")["member"]}
+
+
+def count(store, table) -> int:
+    with store.session() as s:
+        return s.scalar(select(func.count()).select_from(table))
+
+
+@pytest.fixture
+def matched(store):
+    for stem in CUSTOMER_FILES:
+        load(store, stem)
+    match(store)
+    return store
+
+
+def test_every_source_record_gets_exactly_one_golden_record(matched):
+    frame = xref(matched)
+    truth = pd.read_csv(SEED / "truth.csv", dtype=str)
+    assert len(frame) == (truth["domain"] == "customer").sum()
+    assert not frame.duplicated(["system", "source_key"]).any()
+
+
+def test_duplicates_across_systems_share_a_golden_record(matched):
+    truth = pd.read_csv(SEED / "truth.csv", dtype=str)
+    joined = xref(matched).merge(truth, on=["system", "source_key"])
+    multi_system = joined.groupby("golden_id")["system"].nunique()
+    assert (multi_system >= 2).sum() > 300
+    # Records of one golden record are nearly always one real customer.
+    purity = joined.groupby("golden_id")["entity"].nunique()
+    assert (purity == 1).mean() > 0.98
+
+
+def test_rerunning_match_changes_nothing(matched):
+    versions, events, golden = count(matched, GoldenRecordVersion), count(matched, OutboxEvent), xref(matched)
+    report = match(matched)
+    assert report.mode == "nothing"
+    assert count(matched, GoldenRecordVersion) == versions
+    assert count(matched, OutboxEvent) == events
+    assert xref(matched).sort_values(["system", "source_key"]).equals(golden.sort_values(["system", "source_key"]))
+
+
+def test_each_golden_record_is_announced_once_with_its_source_keys(matched):
+    with matched.session() as s:
+        events = s.execute(select(OutboxEvent.type, OutboxEvent.subject, OutboxEvent.data)).all()
+    assert {e.type for e in events} == {"mdm.customer.created"}
+    assert len({e.subject for e in events}) == len(events) == xref(matched)["golden_id"].nunique()
+    assert all(e.data["xref"] for e in events)
+
+
+def test_incremental_matching_reaches_the_same_clusters_as_bulk(matched, tmp_path):
+    with matched.session() as s:
+        model = s.get(MatchModelRow, "customer")
+        saved = (model.rules_hash, model.model)
+    other = Store.open(f"sqlite:///{tmp_path / 'incremental.db'}")
+    upgrade(other.engine)
+    with other.session() as s:
+        s.add(MatchModelRow(domain="customer", rules_hash=saved[0], model=saved[1], trained_at=now()))
+        s.commit()
+    for stem in CUSTOMER_FILES[:2]:
+        load(other, stem)
+    assert match(other).mode == "incremental"
+    for stem in CUSTOMER_FILES[2:]:
+        load(other, stem)
+        report = match(other)
+        assert report.mode == "incremental"
+        assert report.affected < count(other, Xref)
+    assert partition(xref(other)) == partition(xref(matched))
+    other.close()
+
+
+def changed_copy(stem: str, tmp_path: Path, key: str, edits: dict[str, str]) -> Path:
+    mapping = load_mapping(SEED / f"{stem}.mapping.yaml")
+    source = next(SEED.glob(f"{stem}.csv"))
+    target = tmp_path / source.name
+    with source.open(encoding=mapping.encoding, newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=mapping.delimiter))
+    header = rows[0]
+    for row in rows[1:]:
+        if row[header.index(mapping.key)] == key:
+            for column, value in edits.items():
+                row[header.index(column)] = value
+    with target.open("w", encoding=mapping.encoding, newline="") as fh:
+        csv.writer(fh, delimiter=mapping.delimiter).writerows(rows)
+    return target
+
+
+def merged_contact(store) -> tuple[str, str]:
+    """A CRM contact whose golden record has other members: (key, golden id)."""
+    frame = xref(store)
+    sizes = frame.groupby("golden_id").size()
+    crm = frame[(frame["system"] == "CRM") & frame["golden_id"].map(sizes).ge(3)]
+    contacts = pd.read_csv(SEED / "crm_contacts.csv", dtype=str)["Id"]
+    row = crm[crm["source_key"].isin(contacts)].iloc[0]
+    return row["source_key"], row["golden_id"]
+
+
+def test_a_record_that_no_longer_matches_leaves_its_golden_record(matched, tmp_path):
+    key, golden_id = merged_contact(matched)
+    edits = {"FirstName": "Zebulon", "LastName": "Quartermaine", "Email": "zq@elsewhere.example",
+             "Phone": "(907) 555-0199", "MobilePhone": "", "MailingStreet": "1 Tundra Way",
+             "MailingCity": "Nome", "MailingState": "AK", "MailingPostalCode": "99762", "Birthdate": "1/2/1933"}
+    changed = changed_copy("crm_contacts", tmp_path, key, edits)
+    with matched.session() as s:
+        load_file(s, changed, load_mapping(SEED / "crm_contacts.mapping.yaml"))
+    report = match(matched)
+    assert report.mode == "incremental"
+    frame = xref(matched)
+    new_id = frame.loc[(frame["system"] == "CRM") & (frame["source_key"] == key), "golden_id"].item()
+    assert new_id != golden_id
+    assert (frame["golden_id"] == golden_id).sum() >= 2  # the others stay together under the old id
+    with matched.session() as s:
+        types = dict(s.execute(select(OutboxEvent.subject, OutboxEvent.type).where(OutboxEvent.subject.in_([new_id, golden_id])).order_by(OutboxEvent.sequence)).all())
+    assert types == {golden_id: "mdm.customer.split", new_id: "mdm.customer.created"}
+
+
+def test_a_record_deleted_at_the_source_leaves_and_an_empty_golden_record_is_deleted(matched):
+    frame = xref(matched)
+    sizes = frame.groupby("golden_id").size()
+    alone = frame[frame["golden_id"].map(sizes) == 1].iloc[0]
+    with matched.session() as s:
+        mark_deleted(s, alone["system"], "customer", [alone["source_key"]], now=now())
+        s.commit()
+    match(matched)
+    assert alone["source_key"] not in set(xref(matched)["source_key"])
+    with matched.session() as s:
+        golden = s.get(GoldenRecord, alone["golden_id"])
+        last = s.scalar(select(OutboxEvent.type).where(OutboxEvent.subject == golden.id).order_by(OutboxEvent.sequence.desc()))
+    assert golden.status == "deleted"
+    assert last == "mdm.customer.deleted"
+
+
+def test_a_merge_keeps_the_older_id_and_the_other_becomes_an_alias(store, tmp_path):
+    folder = tmp_path / "two"
+    folder.mkdir()
+    header = ["Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "MailingStreet", "MailingCity",
+              "MailingState", "MailingPostalCode", "MailingCountry", "Birthdate", "LastModifiedDate"]
+    first = ["A1", "Margaret", "Oyelaran", "m.oyelaran@example.com", "(617) 555-0142", "", "88 Beacon St",
+             "Boston", "MA", "02108", "US", "4/9/1961", "2024-01-01T00:00:00Z"]
+    other = ["A2", "Theodore", "Vasquez", "ted.v@example.net", "(303) 555-0177", "", "5 Larimer St",
+             "Denver", "CO", "80202", "US", "8/30/1979", "2024-01-01T00:00:00Z"]
+    shutil.copy(SEED / "crm_contacts.mapping.yaml", folder / "contacts.mapping.yaml")
+
+    def write(rows):
+        with (folder / "contacts.csv").open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([header, *rows])
+        with store.session() as s:
+            load_file(s, folder / "contacts.csv", load_mapping(folder / "contacts.mapping.yaml"))
+
+    for stem in CUSTOMER_FILES:  # a realistic store, so the model is estimated on real data
+        load(store, stem)
+    write([first])
+    match(store)
+    write([first, other])
+    match(store)
+    ids = xref(store).set_index("source_key")["golden_id"]
+    older, newer = ids["A1"], ids["A2"]
+    assert older != newer
+    write([first, ["A2", *first[1:-1], "2024-02-01T00:00:00Z"]])  # A2 now describes the same person
+    match(store)
+    ids = xref(store).set_index("source_key")["golden_id"]
+    assert ids["A1"] == ids["A2"] == older
+    with store.session() as s:
+        assert s.get(GoldenAlias, newer).golden_id == older
+        assert s.get(GoldenRecord, newer).status == "merged"
+        assert s.get(GoldenRecord, newer).merged_into == older
