@@ -65,7 +65,6 @@ def golden_by_ids(session: Session, ids: list[str]) -> list[Resolved | None]:
         for chunk in _chunks(retired):
             survivor_of.update(
                 session.execute(select(GoldenAlias.alias_id, GoldenAlias.golden_id).where(GoldenAlias.alias_id.in_(chunk)))
-                .tuples()
                 .all()
             )
         missing = sorted(set(survivor_of.values()) - set(found))
@@ -109,7 +108,7 @@ def members_of(session: Session, golden_ids: list[str]) -> list[list[MemberRecor
             )
             .where(Xref.golden_id.in_(chunk))
             .order_by(SourceRecord.system, SourceRecord.source_key)
-        ).tuples()
+        )
         for xref, record, version in rows:
             by_golden.setdefault(xref.golden_id, []).append(MemberRecord(record, version, xref))
     return [by_golden.get(g, []) for g in golden_ids]
@@ -148,7 +147,7 @@ def open_candidates_of(session: Session, golden_ids: list[str]) -> list[list[Mat
             )
             .where(Xref.golden_id.in_(chunk), MatchCandidate.status == "pending")
             .order_by(MatchCandidate.id)
-        ).tuples()
+        )
         for gid, candidate in rows:
             by_golden.setdefault(gid, {})[candidate.id] = candidate
     return [list(by_golden.get(g, {}).values()) for g in golden_ids]
@@ -165,7 +164,7 @@ def source_records_by_ids(session: Session, record_ids: list[int]) -> list[Membe
             )
             .outerjoin(Xref, Xref.record_id == SourceRecord.id)
             .where(SourceRecord.id.in_(chunk))
-        ).tuples()
+        )
         for record, version, xref in rows:
             found[record.id] = MemberRecord(record, version, xref)
     return [found.get(r) for r in record_ids]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -20,6 +21,7 @@ from mdm.api.errors import should_mask_error
 from mdm.api.mutations import Mutation
 from mdm.api.queries import Query
 from mdm.api.subscriptions import Subscription
+from mdm.api.types import BIG_INT, BigInt
 
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
@@ -33,6 +35,7 @@ def build_schema(extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> st
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        config=StrawberryConfig(scalar_map={BigInt: BIG_INT}),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
@@ -46,3 +49,8 @@ def build_schema(extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> st
 
 
 schema = build_schema()
+
+
+def sdl() -> str:
+    """The schema as SDL, as kept in graphql/schema.graphql."""
+    return str(schema) + "\n"

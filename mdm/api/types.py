@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, NewType, TypeVar
 
@@ -14,8 +14,9 @@ from strawberry.types import Info
 from mdm.api import reads
 from mdm.store import tables
 
-BigInt = strawberry.scalar(
-    NewType("BigInt", int),
+BigInt = NewType("BigInt", int)
+BIG_INT = strawberry.scalar(
+    name="BigInt",
     serialize=int,
     parse_value=int,
     description="A 64-bit integer (event sequences), sent as a JSON number.",
@@ -229,7 +230,7 @@ class GoldenRecord:
 
     @strawberry.field(description="The version that was current at `time` (null before the record existed).")
     async def as_of(self, info: Info, time: datetime) -> GoldenRecordVersion | None:
-        at = time if time.tzinfo else time.replace(tzinfo=reads.timezone.utc)
+        at = time if time.tzinfo else time.replace(tzinfo=timezone.utc)
         versions = await info.context.loaders.history.load(str(self.id))
         current = [v for v in versions if reads.as_utc(v.changed_at) <= at]
         return GoldenRecordVersion.of(current[-1]) if current else None

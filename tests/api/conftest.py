@@ -1,0 +1,126 @@
+"""Fixtures of the API tests: a store loaded and matched the real way, the
+app around it, and clients holding an API key of each role."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+import warnings
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
+
+from data import load_and_match  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
+
+from mdm.api import create_app, create_key  # noqa: E402
+from mdm.store import Store  # noqa: E402
+from mdm.store.migrate import upgrade  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+GRAPHQL_DIR = ROOT / "graphql"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+class Api:
+    """A TestClient that posts GraphQL with one API key."""
+
+    def __init__(self, client: TestClient, key: str | None) -> None:
+        self.client = client
+        self.key = key
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"} if self.key else {}
+
+    def post(self, query: str, variables: dict | None = None, operation: str | None = None):
+        body = {"query": query, "variables": variables or {}}
+        if operation:
+            body["operationName"] = operation
+        return self.client.post("/graphql", json=body, headers=self.headers)
+
+    def __call__(self, query: str, variables: dict | None = None, operation: str | None = None) -> dict:
+        response = self.post(query, variables, operation)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def data(self, query: str, variables: dict | None = None, operation: str | None = None) -> dict:
+        body = self(query, variables, operation)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+
+def keys_for(store) -> dict[str, str]:
+    keys = {}
+    with store.session() as session:
+        for role in ("reader", "steward", "admin"):
+            keys[role] = create_key(session, role, name=f"test-{role}").key
+        keys["publisher"] = create_key(session, "publisher", system="WEB", name="test-web").key
+    return keys
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def loaded_store(request, tmp_path_factory):
+    """One store per backend, loaded from CSV and matched once, for read-only tests."""
+    tmp = tmp_path_factory.mktemp("loaded")
+    if request.param == "sqlite":
+        store = Store.open(f"sqlite:///{tmp / 'mdm.db'}")
+        schema = None
+    else:
+        base = os.environ.get("MDM_TEST_DATABASE_URL")
+        if not base:
+            if IN_CI:
+                pytest.fail("CI=true but MDM_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI")
+            pytest.skip("PostgreSQL tests need MDM_TEST_DATABASE_URL")
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in base else "?"
+        store = Store.open(f"{base}{sep}options=-csearch_path%3D{schema}")
+    upgrade(store.engine)
+    load_and_match(store, tmp)
+    store.keys = keys_for(store)
+    yield store
+    store.close()
+    if schema:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def loaded_app(loaded_store):
+    app = create_app(loaded_store)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def reader(loaded_app, loaded_store) -> Api:
+    return Api(loaded_app, loaded_store.keys["reader"])
+
+
+@pytest.fixture
+def fresh(store, tmp_path):
+    """A function-scoped store loaded and matched, with keys, for tests that write."""
+    load_and_match(store, tmp_path, items=False)
+    store.keys = keys_for(store)
+    return store
+
+
+@pytest.fixture
+def app_client(fresh):
+    with TestClient(create_app(fresh, key_cache_seconds=0, poll_interval=0.05)) as client:
+        yield client
+
+
+@pytest.fixture
+def api(app_client, fresh):
+    """Clients of the fresh store by role: api['publisher'](query, variables)."""
+    return {role: Api(app_client, key) for role, key in fresh.keys.items()}
