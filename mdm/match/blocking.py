@@ -29,7 +29,7 @@ def blocking_keys(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     df = ensure_prepared(df, rules)
     frames = []
     for key in rules.blocking.keys:
-        parts = pd.DataFrame({str(i): column_or_null(df, c) for i, c in enumerate(key.on)}, index=df.index)
+        parts = pd.DataFrame({str(i): column_or_null(df, c) for i, c in enumerate(key.columns)}, index=df.index)
         for column in parts.columns:
             if _is_multi_valued(parts[column]):
                 parts = parts.explode(column)
@@ -42,18 +42,21 @@ def blocking_keys(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     return keys.drop_duplicates(ignore_index=True)
 
 
-def candidate_pairs(df: pd.DataFrame, rules: MatchRules) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate record-id pairs (left < right), unioned over keys, deduplicated, sorted."""
-    keys = blocking_keys(df, rules)
+def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate record-id pairs (left < right), unioned over keys, deduplicated, sorted.
+
+    ``keys`` (``blocking_keys`` of ``df``) may be passed to avoid recomputing them.
+    """
+    keys = blocking_keys(df, rules) if keys is None else keys
     keys = keys[_block_sizes(keys) <= rules.blocking.max_block_size]
     block = keys.groupby(["key_name", "key_value"], sort=False).ngroup().to_numpy()
     left, right = _pairs_within_blocks(block, keys["record_id"].to_numpy(np.int64))
     return _normalize(left, right)
 
 
-def oversized_blocks(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
+def oversized_blocks(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     """Blocks skipped for exceeding ``max_block_size``: key_name, key_value, size."""
-    keys = blocking_keys(df, rules)
+    keys = blocking_keys(df, rules) if keys is None else keys
     sizes = keys.groupby(["key_name", "key_value"]).size().rename("size").reset_index()
     return sizes[sizes["size"] > rules.blocking.max_block_size].sort_values("size", ascending=False, ignore_index=True)
 
@@ -74,6 +77,21 @@ def pairs_for(new_df: pd.DataFrame, existing_keys: pd.DataFrame, rules: MatchRul
     left = np.concatenate([found["record_id_new"].to_numpy(np.int64), among_left])
     right = np.concatenate([found["record_id_old"].to_numpy(np.int64), among_right])
     return _normalize(left, right)
+
+
+def shared_keys(keys: pd.DataFrame, left, right, rules: MatchRules) -> np.ndarray:
+    """bool (n_pairs, n_keys): which blocking keys each pair shares a value of.
+
+    ``keys`` is ``blocking_keys`` of a frame holding every record in the pairs.
+    """
+    names = {key.name: i for i, key in enumerate(rules.blocking.keys)}
+    pairs = pd.DataFrame({"left": np.asarray(left, np.int64), "right": np.asarray(right, np.int64)})
+    pairs["pair"] = np.arange(len(pairs))
+    on_left = pairs.merge(keys, left_on="left", right_on="record_id")[["pair", "right", "key_name", "key_value"]]
+    both = on_left.merge(keys, left_on=["right", "key_name", "key_value"], right_on=["record_id", "key_name", "key_value"])
+    out = np.zeros((len(pairs), len(names)), dtype=bool)
+    out[both["pair"].to_numpy(), both["key_name"].map(names).to_numpy()] = True
+    return out
 
 
 def blocking_stats(left, right, n_records: int, true_pairs: tuple | None = None) -> dict:

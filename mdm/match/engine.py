@@ -20,12 +20,12 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from mdm.match.blocking import blocking_stats, candidate_pairs, oversized_blocks
+from mdm.match.blocking import blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, shared_keys
 from mdm.match.cluster import ClusterResult, cluster
 from mdm.match.compare import comparison_levels, term_frequencies, tf_values
 from mdm.match.features import ensure_prepared, prepare
 from mdm.match.rules import MatchRules
-from mdm.match.scoring import MatchModel, estimate, score
+from mdm.match.scoring import MatchModel, estimate, estimate_in_sessions, score
 
 # Components this large are not completed pairwise (cost grows with size²).
 MAX_COMPLETED_COMPONENT = 50
@@ -72,8 +72,9 @@ def match_frame(
     with clock.stage("prepare"):
         frame = ensure_prepared(df, rules)
     with clock.stage("blocking"):
-        left, right = candidate_pairs(frame, rules)
-        skipped = oversized_blocks(frame, rules)
+        keys = blocking_keys(frame, rules)
+        left, right = candidate_pairs(frame, rules, keys)
+        skipped = oversized_blocks(frame, rules, keys)
         stats = blocking_stats(left, right, len(frame))
     with clock.stage("compare"):
         levels = comparison_levels(frame, left, right, rules)
@@ -81,9 +82,7 @@ def match_frame(
         tf = tf_values(frame, left, rules, tables)
     if model is None:
         with clock.stage("estimate"):
-            random_left, random_right = random_pairs(frame.index.to_numpy(), rules.em.u_sample_pairs, rules.em.seed)
-            random_levels = comparison_levels(frame, random_left, random_right, rules)
-            model = estimate(levels, rules, random_levels=random_levels, n_records=len(frame))
+            model = train(frame, rules, keys, left, right, levels)
     with clock.stage("score"):
         weight, prob = score(levels, model, tf)
     with clock.stage("cluster"):
@@ -120,6 +119,29 @@ def score_pairs(
     levels = comparison_levels(frame, left, right, rules)
     weight, prob = score(levels, model, tf_values(frame, left, rules, tf_tables))
     return pd.DataFrame({"left": left, "right": right, "match_weight": weight, "match_probability": prob}), levels
+
+
+def train(frame: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame, left, right, levels) -> MatchModel:
+    """Estimate a model from candidate pairs (and random pairs for u)."""
+    settings = rules.em
+    rng = np.random.default_rng(settings.seed)
+    sample = np.arange(len(left))
+    if len(sample) > settings.training_pairs:
+        sample = np.sort(rng.choice(sample, settings.training_pairs, replace=False))
+    random_levels = None
+    if settings.estimate_u == "random_pairs":
+        random_left, random_right = random_pairs(frame.index.to_numpy(), settings.u_sample_pairs, settings.seed)
+        random_levels = comparison_levels(frame, random_left, random_right, rules)
+    training = levels[sample]
+    if settings.skip_blocked and len(sample):
+        sessions = shared_keys(keys, left[sample], right[sample], rules)
+        model = estimate_in_sessions(training, sessions, rules, random_levels=random_levels, n_records=len(frame))
+    else:
+        model = estimate(training, rules, random_levels=random_levels, n_records=len(frame))
+    if len(sample) < len(left):  # the prior was estimated on the sample
+        model.prior = min(model.prior * len(left) / len(sample), 0.5)
+        model.n_pairs = len(left)
+    return model
 
 
 def random_pairs(ids: np.ndarray, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -150,6 +150,15 @@ def tokens(s: pd.Series, min_length: int = 3, upper: bool = True) -> pd.Series:
     return per_unique(s, split)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+@register("numbers")
+def numbers(s: pd.Series) -> pd.Series:
+    """The digit runs of a text, sorted: product specs ("3/8-16 x 1in" -> "1 16 3 8")."""
+    return per_unique(s, lambda v: " ".join(sorted(_DIGITS.findall(v))))
+
+
 @register("concat")
 def concat(*columns: pd.Series) -> pd.Series:
     """Non-null parts joined by a space; None when every part is null."""

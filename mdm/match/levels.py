@@ -24,7 +24,7 @@ and shared by all its threshold levels::
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein, Prefix
 
 from mdm.match.registry import level_kinds
 
@@ -106,6 +106,18 @@ def token_set(values, left, right):
 @at_least
 def token_sort(values, left, right):
     return pairwise(fuzz.token_sort_ratio, values, left, right, dtype=np.float32) / 100
+
+
+@register("starts_with")
+def starts_with(values, left, right, threshold):
+    """One value starts with the other, the shorter having at least ``threshold`` characters.
+
+    Catches suffixed codes: "RBVBVL150BP" vs "RBVBVL150BPBX" (a pack or revision suffix).
+    """
+    length = pd.Series(values, dtype=object).str.len().to_numpy()
+    shorter = np.minimum(length[left], length[right])
+    common = pairwise(Prefix.similarity, values, left, right, dtype=np.int32)
+    return (common == shorter) & (shorter >= threshold)
 
 
 def _numbers(values: np.ndarray) -> np.ndarray:

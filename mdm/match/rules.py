@@ -190,10 +190,17 @@ class ComparisonSpec(_Strict):
 
 
 class BlockingKey(_Strict):
-    """Records sharing every column value of ``on`` become candidate pairs."""
+    """Records sharing the values of all ``columns`` become candidate pairs.
+
+    YAML: ``[surname_ph, zip5]`` or ``{columns: [..], name: .., train: false}``.
+    """
 
     name: str
-    on: list[str]
+    columns: list[str]
+    # Loose keys (a shared word, a code prefix) find matches blocking would
+    # miss, but their pairs are mostly look-alike non-matches: keep them out
+    # of EM training, as Splink trains on a few tight blocking rules.
+    train: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -201,10 +208,11 @@ class BlockingKey(_Strict):
         if isinstance(value, str):
             value = [value]
         if isinstance(value, list):
-            return {"name": "+".join(map(str, value)), "on": value}
-        if isinstance(value, dict) and "name" not in value and "on" in value:
-            on = value["on"] if isinstance(value["on"], list) else [value["on"]]
-            return {**value, "name": "+".join(map(str, on)), "on": on}
+            return {"name": "+".join(map(str, value)), "columns": value}
+        if isinstance(value, dict) and isinstance(value.get("columns"), str):
+            value = {**value, "columns": [value["columns"]]}
+        if isinstance(value, dict) and "name" not in value and isinstance(value.get("columns"), list):
+            return {**value, "name": "+".join(map(str, value["columns"]))}
         return value
 
 
@@ -237,10 +245,19 @@ class EMSettings(_Strict):
     # 'em' re-estimates u on candidate pairs too.
     estimate_u: Literal["random_pairs", "em"] = "random_pairs"
     u_sample_pairs: int = Field(default=1_000_000, ge=1000)
+    # EM trains on at most this many candidate pairs (a uniform sample).
+    training_pairs: int = Field(default=500_000, ge=1000)
+    # Skip, per pair, comparisons on fields of the blocking keys that found it:
+    # agreement there is how the pair was chosen, not evidence of a match.
+    skip_blocked: bool = True
     seed: int = 0
 
 
-class MatchRules(_Strict):
+class MatchRules(BaseModel):
+    """The match part of a domain's rule file; other sections (sources, survivorship) are ignored here."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
     domain: str
     features: dict[str, FeatureSpec] = {}
     blocking: Blocking
@@ -275,7 +292,7 @@ class MatchRules(_Strict):
             if comparison.field not in available:
                 raise ValueError(f"comparisons[{i}].column: unknown column {comparison.field!r}")
         for i, key in enumerate(self.blocking.keys):
-            for column in key.on:
+            for column in key.columns:
                 if column not in available:
                     raise ValueError(f"blocking.keys[{i}]: unknown column {column!r}")
         return self
@@ -283,6 +300,27 @@ class MatchRules(_Strict):
     @property
     def comparison_names(self) -> list[str]:
         return [c.name for c in self.comparisons]
+
+    def source_fields(self, column: str) -> set[str]:
+        """Canonical fields a column is derived from (itself if not a feature)."""
+        if column not in self.features:
+            return {column}
+        return set().union(*(self.source_fields(c) for c in self.features[column].inputs))
+
+    def blocked_comparisons(self) -> "np.ndarray":
+        """bool (n_keys, n_comparisons): the key and the comparison read a common field.
+
+        Pairs found through a key agree on its fields by construction, so those
+        comparisons say nothing about whether they match: EM skips them there.
+        """
+        import numpy as np
+
+        def fields_of(columns) -> set[str]:
+            return set().union(*(self.source_fields(c) for c in columns))
+
+        compared = [fields_of({c.field} | {lv.column for lv in c.levels if lv.column}) for c in self.comparisons]
+        keys = [fields_of(key.columns) for key in self.blocking.keys]
+        return np.array([[bool(k & c) for c in compared] for k in keys], dtype=bool).reshape(len(keys), len(compared))
 
 
 def parse_rules(data: Any, file: str = "<rules>") -> MatchRules:

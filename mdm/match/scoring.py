@@ -72,19 +72,23 @@ def estimate(
     rules: MatchRules,
     random_levels: np.ndarray | None = None,
     n_records: int | None = None,
+    m: list[np.ndarray] | None = None,
 ) -> MatchModel:
     """Estimate m, u and the prior from candidate-pair levels.
 
     ``random_levels`` are the levels of random record pairs, used for ``u``
     (rules ``em.estimate_u: random_pairs``); without them u is estimated by
     EM too. ``n_records`` converts the share of matches among candidates into
-    the prior for two random records.
+    the prior for two random records. A level of -1 in ``levels`` means
+    "not evidence here" (e.g. the pair was blocked on that field): EM skips it.
+    Given ``m`` (one array per comparison), only the prior (and u) is estimated.
     """
     settings = rules.em
     n_pairs = len(levels)
     all_pairs = n_records * (n_records - 1) / 2 if n_records else None
     patterns, counts = _patterns(levels, rules)
-    m = [_initial_m(c) for c in rules.comparisons]
+    keep_m = m is not None
+    m = list(m) if keep_m else [_initial_m(c) for c in rules.comparisons]
     fixed_m = [_fixed(c, "m") for c in rules.comparisons]
     fixed_u = [_fixed(c, "u") for c in rules.comparisons]
     use_random = random_levels is not None and settings.estimate_u == "random_pairs"
@@ -106,7 +110,7 @@ def estimate(
             break
         g = _posterior(patterns, m, u, lam)
         new_lam = lam if fixed_lam else float(np.clip((counts * g).sum() / counts.sum(), 1e-9, 1 - 1e-9))
-        new_m = [_weighted_frequencies(patterns[:, k], counts * g, c, fixed_m[k]) for k, c in enumerate(rules.comparisons)]
+        new_m = m if keep_m else [_weighted_frequencies(patterns[:, k], counts * g, c, fixed_m[k]) for k, c in enumerate(rules.comparisons)]
         change = max(abs(new_lam - lam), *(np.nanmax(np.abs(a - b), initial=0) for a, b in zip(new_m, m)))
         m, lam = new_m, new_lam
         if not use_random:
@@ -140,6 +144,50 @@ def estimate(
         iterations=iterations,
         converged=converged,
     )
+
+
+def estimate_in_sessions(
+    levels: np.ndarray,
+    sessions: np.ndarray,
+    rules: MatchRules,
+    random_levels: np.ndarray | None = None,
+    n_records: int | None = None,
+    min_pairs: int = 50,
+) -> MatchModel:
+    """Estimate m one blocking key at a time, as Splink trains with blocking rules.
+
+    ``sessions`` is bool (n_pairs, n_keys): which keys each pair shares
+    (``blocking.shared_keys``). In the session of key k, pairs sharing k are
+    used and the comparisons reading k's fields are skipped, since those
+    pairs agree there by construction. Keys marked ``train: false`` get no
+    session. Each comparison's m is the average over the sessions that
+    estimated it. The prior is then estimated over all pairs with m and u held.
+    """
+    blocked = rules.blocked_comparisons()
+    totals = [np.zeros(len(c.levels)) for c in rules.comparisons]
+    sessions_used = np.zeros(len(rules.comparisons))
+    for k, key in enumerate(rules.blocking.keys):
+        rows = sessions[:, k]
+        if not key.train or rows.sum() < min_pairs or blocked[k].all():
+            continue
+        session = levels[rows].copy()
+        session[:, blocked[k]] = -1
+        model = estimate(session, rules, random_levels=random_levels)
+        for c, comparison in enumerate(model.comparisons):
+            informative = (session[:, c] >= 0) & (session[:, c] != _null_level(rules.comparisons[c]))
+            if blocked[k, c] or not informative.any():
+                continue
+            totals[c] += np.array([np.nan if lv.m is None else lv.m for lv in comparison.levels])
+            sessions_used[c] += 1
+    m = [
+        total / used if used else _initial_m(comparison)
+        for total, used, comparison in zip(totals, sessions_used, rules.comparisons)
+    ]
+    return estimate(levels, rules, random_levels=random_levels, n_records=n_records, m=m)
+
+
+def _null_level(comparison) -> int:
+    return 0 if comparison.has_null_level else -2
 
 
 def score(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -199,9 +247,10 @@ def _patterns(levels: np.ndarray, rules: MatchRules) -> tuple[np.ndarray, np.nda
     """Distinct level rows and their counts."""
     if len(levels) == 0:
         return np.zeros((0, levels.shape[1]), np.int64), np.zeros(0)
-    radix = np.array([len(c.levels) for c in rules.comparisons], dtype=np.int64)
+    # Shift by one so that -1 ("skip") gets its own digit.
+    radix = np.array([len(c.levels) + 1 for c in rules.comparisons], dtype=np.int64)
     place = np.r_[np.cumprod(radix[::-1])[::-1][1:], 1]
-    codes = levels.astype(np.int64) @ place
+    codes = (levels.astype(np.int64) + 1) @ place
     unique, first, counts = np.unique(codes, return_index=True, return_counts=True)
     return levels[first].astype(np.int64), counts.astype(float)
 
@@ -210,7 +259,7 @@ def _posterior(patterns: np.ndarray, m: list, u: list, lam: float) -> np.ndarray
     log_odds = np.full(len(patterns), math.log(lam / (1 - lam)))
     for k in range(patterns.shape[1]):
         ratio = np.log(np.nan_to_num(m[k], nan=1.0)) - np.log(np.nan_to_num(u[k], nan=1.0))
-        log_odds += ratio[patterns[:, k]]
+        log_odds += np.append(ratio, 0.0)[patterns[:, k]]  # index -1: skipped, neutral
     return 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
 
 
@@ -250,7 +299,8 @@ def _frequencies(column: np.ndarray, comparison, fixed: np.ndarray, smoothing: f
 def _weighted_frequencies(column: np.ndarray, weights: np.ndarray, comparison, fixed: np.ndarray, smoothing: float = 1e-6) -> np.ndarray:
     """Share of the weight at each non-null level (+ smoothing), with fixed levels kept."""
     n_levels = len(comparison.levels)
-    totals = np.bincount(column, weights=weights, minlength=n_levels).astype(float)
+    used = column >= 0
+    totals = np.bincount(column[used], weights=weights[used], minlength=n_levels).astype(float)
     out = np.full(n_levels, np.nan)
     estimated = [i for i, spec in enumerate(comparison.levels) if spec.kind != NULL]
     share = totals[estimated] + smoothing
