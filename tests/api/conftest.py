@@ -3,6 +3,7 @@ app around it, and clients holding an API key of each role."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import uuid
@@ -64,13 +65,12 @@ def keys_for(store) -> dict[str, str]:
     return keys
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def loaded_store(request, tmp_path_factory):
-    """One store per backend, loaded from CSV and matched once, for read-only tests."""
-    tmp = tmp_path_factory.mktemp("loaded")
-    if request.param == "sqlite":
+@contextlib.contextmanager
+def loaded(kind: str, tmp: Path):
+    """A store on SQLite or PostgreSQL (own schema), loaded from CSV, matched, with keys."""
+    admin = schema = None
+    if kind == "sqlite":
         store = Store.open(f"sqlite:///{tmp / 'mdm.db'}")
-        schema = None
     else:
         base = os.environ.get("MDM_TEST_DATABASE_URL")
         if not base:
@@ -83,15 +83,32 @@ def loaded_store(request, tmp_path_factory):
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         sep = "&" if "?" in base else "?"
         store = Store.open(f"{base}{sep}options=-csearch_path%3D{schema}")
-    upgrade(store.engine)
-    load_and_match(store, tmp)
-    store.keys = keys_for(store)
-    yield store
-    store.close()
-    if schema:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    try:
+        upgrade(store.engine)
+        load_and_match(store, tmp)
+        store.keys = keys_for(store)
+        yield store
+    finally:
+        store.close()
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def loaded_store(request, tmp_path_factory):
+    """One store per backend for read-only tests."""
+    with loaded(request.param, tmp_path_factory.mktemp("loaded")) as store:
+        yield store
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def fresh(request, tmp_path_factory):
+    """One store per backend and test module for tests that write; each test
+    writes records of its own (see `person`), so tests do not interfere."""
+    with loaded(request.param, tmp_path_factory.mktemp("fresh")) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")
@@ -106,15 +123,7 @@ def reader(loaded_app, loaded_store) -> Api:
     return Api(loaded_app, loaded_store.keys["reader"])
 
 
-@pytest.fixture
-def fresh(store, tmp_path):
-    """A function-scoped store loaded and matched, with keys, for tests that write."""
-    load_and_match(store, tmp_path, items=False)
-    store.keys = keys_for(store)
-    return store
-
-
-@pytest.fixture
+@pytest.fixture(scope="module")
 def app_client(fresh):
     with TestClient(create_app(fresh, key_cache_seconds=0, poll_interval=0.05)) as client:
         yield client

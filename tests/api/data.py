@@ -106,3 +106,25 @@ def load_and_match(store, tmp_path: Path, *, items: bool = True) -> None:
     for domain in ("customer", "item") if items else ("customer",):
         with store.session() as session:
             match_domain(session, domain, load_match_rules(rules_dir, domain), now=datetime.now(timezone.utc))
+
+
+PEOPLE = [
+    ("Zelda", "Quimby", "Denver", "CO", "80202"), ("Xavier", "Yount", "Austin", "TX", "73301"),
+    ("Wanda", "Vickers", "Seattle", "WA", "98101"), ("Ulrich", "Tamm", "Boston", "MA", "02110"),
+    ("Sigrid", "Rask", "Denver", "CO", "80203"), ("Quentin", "Pruitt", "Austin", "TX", "73344"),
+    ("Odile", "Nakamura", "Seattle", "WA", "98109"), ("Magnus", "Lindqvist", "Boston", "MA", "02115"),
+    ("Katya", "Jaramillo", "Denver", "CO", "80205"), ("Ignatius", "Hollis", "Austin", "TX", "73301"),
+    ("Greta", "Fairbanks", "Seattle", "WA", "98104"), ("Emil", "Dunmore", "Boston", "MA", "02116"),
+    ("Cosima", "Barrowfield", "Denver", "CO", "80206"), ("Anselm", "Ziegler", "Austin", "TX", "73310"),
+]
+
+
+def person(n: int, key: str | None = None) -> dict:
+    """A customer record unlike any other in the test data (n < len(PEOPLE))."""
+    given, family, city, region, zip_ = PEOPLE[n]
+    return {
+        "key": key or f"{family.upper()}-1", "given_name": given, "family_name": family,
+        "email": f"{given}.{family}@people.example".lower(), "phone": f"+1 720 555 {3000 + n * 17:04d}",
+        "address_line1": f"{100 + n * 11} {family} Rd", "city": city, "region": region, "postal_code": zip_,
+        "country": "US",
+    }
