@@ -10,7 +10,7 @@ Pipeline (each step usable alone; ``match_frame`` runs them all)::
     model = estimate(levels, rules, random_levels=..., n_records=len(frame))
     weight, probability = score(levels, model, tf)
     result = cluster(frame.index, left, right, probability, rules.thresholds,
-                     cannot_link=(a_ids, b_ids))        # labels + review pairs
+                     cannot_link=(a_ids, b_ids), vetoed=vetoed(levels, rules))
 
 ``df`` is indexed by int64 record id, one row per source record, with
 canonical fields as string columns (None/NaN = missing; absent column =
@@ -31,9 +31,10 @@ Public API (stable; the store depends on it):
   ``tf_values(df, left_ids, rules, tables=None) -> ndarray[float]``.
 - ``estimate(levels, rules, random_levels=None, n_records=None) -> MatchModel``;
   ``score(levels, model, tf_values=None) -> (match_weight, match_probability)``;
-  ``explain(levels_row, model, tf_row=None) -> list[dict]``.
+  ``explain(levels_row, model, tf_row=None) -> list[dict]``;
+  ``vetoed(levels, rules) -> ndarray[bool]`` (pairs at a ``veto`` level).
   ``MatchModel`` round-trips via ``model_dump_json`` / ``model_validate_json``.
-- ``cluster(record_ids, left, right, score, thresholds, cannot_link=None) -> ClusterResult``
+- ``cluster(record_ids, left, right, score, thresholds, cannot_link=None, vetoed=None) -> ClusterResult``
   (``labels``: Series record_id -> smallest member id; ``review``: DataFrame
   left, right, score, reason).
 - ``match_frame(df, rules, model=None, cannot_link=None) -> MatchResult``;
@@ -49,7 +50,7 @@ from mdm.match.engine import MatchResult, match_frame, random_pairs, score_pairs
 from mdm.match.features import prepare
 from mdm.match.registry import feature_functions, level_kinds
 from mdm.match.rules import MatchRules, RulesError, load_rules, parse_rules
-from mdm.match.scoring import MatchModel, estimate, explain, score
+from mdm.match.scoring import MatchModel, estimate, explain, score, vetoed
 
 __all__ = [
     "ClusterResult",
@@ -77,4 +78,5 @@ __all__ = [
     "score_pairs",
     "term_frequencies",
     "tf_values",
+    "vetoed",
 ]

@@ -22,13 +22,13 @@ from scipy.sparse.csgraph import connected_components
 
 from mdm.match.rules import Thresholds
 
-REVIEW, CONFLICT = "review", "conflict"
+REVIEW, CONFLICT, VETO = "review", "conflict", "veto"
 
 
 @dataclass(frozen=True)
 class ClusterResult:
     labels: pd.Series  # cluster label (smallest member id) indexed by record id
-    review: pd.DataFrame  # left, right, score, reason ('review' or 'conflict')
+    review: pd.DataFrame  # left, right, score, reason ('review', 'veto' or 'conflict')
     n_cut_components: int  # components split because members were unlike
 
     @property
@@ -43,12 +43,15 @@ def cluster(
     score,
     thresholds: Thresholds,
     cannot_link: tuple | None = None,
+    vetoed: np.ndarray | None = None,
 ) -> ClusterResult:
     """Cluster records from scored pairs.
 
     ``score`` is on the thresholds' scale (probability or weight).
     ``cannot_link`` is a (left_ids, right_ids) pair of arrays that must never
-    end up in one cluster.
+    end up in one cluster. ``vetoed`` (bool per pair, from ``scoring.vetoed``)
+    marks pairs that hit a veto level: they never auto-merge, count as
+    conflicts inside a component, and go to review if they score high enough.
     """
     ids = np.unique(np.asarray(record_ids, dtype=np.int64))
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
@@ -61,11 +64,12 @@ def cluster(
     barred = _pair_set(cannot_link, ids)
     pair_keys = li * len(ids) + ri
     is_barred = np.isin(pair_keys, barred)
-    strong = (score >= thresholds.auto_merge) & ~is_barred
+    veto = np.zeros(len(score), dtype=bool) if vetoed is None else np.asarray(vetoed, dtype=bool)
+    strong = (score >= thresholds.auto_merge) & ~is_barred & ~veto
     component = _components(len(ids), li[strong], ri[strong])
 
     # Conflicts: cannot-link pairs and weak compared pairs inside a component.
-    weak = score < thresholds.review
+    weak = (score < thresholds.review) | veto
     bl, br = np.divmod(barred, len(ids)) if len(ids) else (barred, barred)
     conflict_l = np.r_[li[weak], bl]
     conflict_r = np.r_[ri[weak], br]
@@ -111,7 +115,7 @@ def cluster(
             "left": np.r_[lo[review_mask], lo[cut]],
             "right": np.r_[hi[review_mask], hi[cut]],
             "score": np.r_[score[review_mask], score[cut]],
-            "reason": [REVIEW] * int(review_mask.sum()) + [CONFLICT] * int(cut.sum()),
+            "reason": np.where(veto[review_mask], VETO, REVIEW).tolist() + [CONFLICT] * int(cut.sum()),
         }
     ).sort_values(["left", "right"], ignore_index=True)
     return ClusterResult(labels=labels, review=review, n_cut_components=len(bad))

@@ -144,7 +144,7 @@ def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, todo: np.ndar
 
 
 def term_frequencies(df: pd.DataFrame, rules: MatchRules) -> dict[str, pd.Series]:
-    """Relative frequency of each value, per term-frequency comparison.
+    """Relative frequency of each value among the other records, per TF comparison.
 
     The store may pass tables computed over all its records instead, so that
     incremental matching weighs "Smith" by its frequency in the whole hub.
@@ -154,7 +154,11 @@ def term_frequencies(df: pd.DataFrame, rules: MatchRules) -> dict[str, pd.Series
     for comparison in rules.comparisons:
         if comparison.term_frequency:
             values = column_or_null(df, comparison.field).dropna().astype(str)
-            tables[comparison.name] = values.value_counts(normalize=True)
+            # A record's value is shared by a non-matching record with the
+            # frequency among the *other* records: without itself, a value
+            # seen twice is far rarer than 2/n suggests.
+            counts = values.value_counts()
+            tables[comparison.name] = (counts - 1) / max(len(values) - 1, 1)
     return tables
 
 

@@ -25,7 +25,7 @@ from mdm.match.cluster import ClusterResult, cluster
 from mdm.match.compare import comparison_levels, term_frequencies, tf_values
 from mdm.match.features import ensure_prepared, prepare
 from mdm.match.rules import MatchRules
-from mdm.match.scoring import MatchModel, estimate, estimate_in_sessions, score
+from mdm.match.scoring import MatchModel, estimate, estimate_in_sessions, score, vetoed
 
 # Components this large are not completed pairwise (cost grows with size²).
 MAX_COMPLETED_COMPONENT = 50
@@ -88,7 +88,15 @@ def match_frame(
     with clock.stage("cluster"):
         left, right, levels, weight, prob = _complete_components(frame, rules, model, tables, left, right, levels, weight, prob)
         on_weight = rules.thresholds.scale == "weight"
-        clusters = cluster(frame.index.to_numpy(), left, right, weight if on_weight else prob, rules.thresholds, cannot_link)
+        clusters = cluster(
+            frame.index.to_numpy(),
+            left,
+            right,
+            weight if on_weight else prob,
+            rules.thresholds,
+            cannot_link,
+            vetoed=vetoed(levels, rules),
+        )
     pairs = pd.DataFrame({"left": left, "right": right, "match_weight": weight, "match_probability": prob})
     return MatchResult(
         pairs=pairs,

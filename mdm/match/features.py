@@ -168,10 +168,13 @@ def concat(*columns: pd.Series) -> pd.Series:
 
 
 @register("sorted_tokens")
-def sorted_tokens(*columns: pd.Series) -> pd.Series:
-    """Upper-case tokens of all columns, sorted: equal for swapped first/last names."""
+def sorted_tokens(*columns: pd.Series, min_length: int = 1) -> pd.Series:
+    """Upper-case tokens of all columns, sorted: equal for swapped first/last names.
+
+    ``min_length: 2`` drops initials ("Kimberly D. Gibson" -> "GIBSON KIMBERLY").
+    """
     joined = concat(*columns)
-    return per_unique(joined, lambda v: " ".join(sorted(_TOKEN.findall(v.upper()))))
+    return per_unique(joined, lambda v: " ".join(sorted(t for t in _TOKEN.findall(v.upper()) if len(t) >= min_length)))
 
 
 @register("coalesce")

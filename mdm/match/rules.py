@@ -21,8 +21,10 @@ ordered levels, decision thresholds, the prior and EM settings::
 
 Level shorthand: ``null``, ``exact``, ``else``, ``"<kind> >= t"`` /
 ``"<kind> <= t"``, ``{<kind>: t}``, ``{exact_on: <column>}``, or the full
-form ``{kind: .., threshold: .., column: .., m: .., u: ..}`` where ``m``/``u``
-fix a level's probabilities instead of estimating them.
+form ``{kind: .., threshold: .., column: .., label: .., m: .., u: .., veto: ..,
+override_veto: ..}`` where ``m``/``u`` fix a level's probabilities instead of
+estimating them, ``veto: true`` keeps pairs at that level from auto-merging
+and ``override_veto: true`` (a shared identifier) lifts such a veto.
 """
 
 import inspect
@@ -107,6 +109,11 @@ class LevelSpec(_Strict):
     label: str | None = None
     m: float | None = Field(default=None, gt=0, le=1)
     u: float | None = Field(default=None, gt=0, le=1)
+    # A pair hitting a veto level never auto-merges (it goes to review):
+    # "different dates of birth", "same surname, different given name";
+    # unless it also hits an ``override_veto`` level, such as the same tax id.
+    veto: bool = False
+    override_veto: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -175,6 +182,14 @@ class ComparisonSpec(_Strict):
         if len(levels) > 127:
             raise ValueError("at most 127 levels")
         return levels
+
+    @property
+    def veto_levels(self) -> list[int]:
+        return [i for i, level in enumerate(self.levels) if level.veto]
+
+    @property
+    def override_levels(self) -> list[int]:
+        return [i for i, level in enumerate(self.levels) if level.override_veto]
 
     @property
     def has_null_level(self) -> bool:

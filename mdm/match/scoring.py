@@ -201,6 +201,18 @@ def score(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray | None = 
     return weights, probability(weights)
 
 
+def vetoed(levels: np.ndarray, rules: MatchRules) -> np.ndarray:
+    """bool per pair: it hit a ``veto`` level and no ``override_veto`` level."""
+    veto = np.zeros(len(levels), dtype=bool)
+    override = np.zeros(len(levels), dtype=bool)
+    for k, comparison in enumerate(rules.comparisons):
+        if comparison.veto_levels:
+            veto |= np.isin(levels[:, k], comparison.veto_levels)
+        if comparison.override_levels:
+            override |= np.isin(levels[:, k], comparison.override_levels)
+    return veto & ~override
+
+
 def probability(weight: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp2(-np.asarray(weight, dtype=float)))
 
