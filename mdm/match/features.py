@@ -110,10 +110,16 @@ def upper_alnum(s: pd.Series) -> pd.Series:
 
 
 @register("normalized_text")
-def normalized_text(s: pd.Series) -> pd.Series:
-    """Upper-case words without punctuation: "Bolt, M8x20 (zinc)" -> "BOLT M8X20 ZINC"."""
-    text = _str(s).str.upper().str.replace(r"[^\w]+", " ", regex=True).str.strip()
-    return _clean(text)
+def normalized_text(s: pd.Series, split_numbers: bool = False) -> pd.Series:
+    """Upper-case words without punctuation: "Bolt, M8x20 (zinc)" -> "BOLT M8X20 ZINC".
+
+    ``split_numbers`` also cuts between digits and letters, so systems that
+    write "10AWG 2500FT" and "10 AWG, 2500 ft" share their words.
+    """
+    text = _str(s).str.upper().str.replace(r"[^\w]+", " ", regex=True)
+    if split_numbers:
+        text = text.str.replace(r"(?<=\d)(?=[A-Z])|(?<=[A-Z])(?=\d)", " ", regex=True)
+    return _clean(text.str.replace(r"\s+", " ", regex=True).str.strip())
 
 
 @register("digits")

@@ -73,6 +73,7 @@ def estimate(
     random_levels: np.ndarray | None = None,
     n_records: int | None = None,
     m: list[np.ndarray] | None = None,
+    u: list[np.ndarray] | None = None,
 ) -> MatchModel:
     """Estimate m, u and the prior from candidate-pair levels.
 
@@ -81,7 +82,8 @@ def estimate(
     EM too. ``n_records`` converts the share of matches among candidates into
     the prior for two random records. A level of -1 in ``levels`` means
     "not evidence here" (e.g. the pair was blocked on that field): EM skips it.
-    Given ``m`` (one array per comparison), only the prior (and u) is estimated.
+    Given ``m`` (one array per comparison), only the prior (and u) is
+    estimated; given ``u``, it is used instead of ``random_levels``.
     """
     settings = rules.em
     n_pairs = len(levels)
@@ -91,8 +93,10 @@ def estimate(
     m = list(m) if keep_m else [_initial_m(c) for c in rules.comparisons]
     fixed_m = [_fixed(c, "m") for c in rules.comparisons]
     fixed_u = [_fixed(c, "u") for c in rules.comparisons]
-    use_random = random_levels is not None and settings.estimate_u == "random_pairs"
-    if use_random:
+    use_random = (random_levels is not None or u is not None) and settings.estimate_u == "random_pairs"
+    if u is not None:
+        u = list(u)
+    elif use_random:
         u = [_frequencies(random_levels[:, k], c, fixed_u[k], smoothing=0.5) for k, c in enumerate(rules.comparisons)]
     else:
         u = [_initial_u(c) for c in rules.comparisons]
@@ -183,7 +187,25 @@ def estimate_in_sessions(
         total / used if used else _initial_m(comparison)
         for total, used, comparison in zip(totals, sessions_used, rules.comparisons)
     ]
-    return estimate(levels, rules, random_levels=random_levels, n_records=n_records, m=m)
+    model = estimate(levels, rules, random_levels=random_levels, n_records=n_records, m=m)
+    if random_levels is None or n_records is None:
+        return model
+    # Random pairs include true matches (a share ``prior``): on small, duplicate-rich
+    # data that inflates u on agreement levels. Take them out and re-estimate the prior.
+    observed = [np.array([np.nan if lv.u is None else lv.u for lv in c.levels]) for c in model.comparisons]
+    floor = 0.5 / len(random_levels)
+    for _ in range(2):
+        u = [_without_matches(obs, mk, model.prior, floor, comparison) for obs, mk, comparison in zip(observed, m, rules.comparisons)]
+        model = estimate(levels, rules, n_records=n_records, m=m, u=u)
+    return model
+
+
+def _without_matches(observed: np.ndarray, m: np.ndarray, prior: float, floor: float, comparison) -> np.ndarray:
+    """u from random-pair frequencies with the expected matches removed, fixed levels kept."""
+    u = np.maximum((observed - prior * np.nan_to_num(m)) / (1 - prior), floor)
+    u[np.isnan(observed)] = np.nan
+    u = u / np.nansum(u)
+    return _apply_fixed(u, _fixed(comparison, "u"))
 
 
 def _null_level(comparison) -> int:
