@@ -69,7 +69,7 @@ def cluster(
     component = _components(len(ids), li[strong], ri[strong])
 
     # Conflicts: cannot-link pairs and weak compared pairs inside a component.
-    weak = (score < thresholds.review) | veto
+    weak = (score < thresholds.conflict_below) | veto
     bl, br = np.divmod(barred, len(ids)) if len(ids) else (barred, barred)
     conflict_l = np.r_[li[weak], bl]
     conflict_r = np.r_[ri[weak], br]

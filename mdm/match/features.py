@@ -165,6 +165,19 @@ def numbers(s: pd.Series) -> pd.Series:
     return per_unique(s, lambda v: " ".join(sorted(_DIGITS.findall(v))))
 
 
+_VOWELS = re.compile(r"(?<=[A-Z])[AEIOUY]+")
+_REPEATS = re.compile(r"([A-Z])\1+")
+
+
+@register("skeleton")
+def skeleton(s: pd.Series) -> pd.Series:
+    """Words without inner vowels or doubled letters: "BREAKER WHITE" -> "BRKR WHT".
+
+    Brings system abbreviations ("BRKR 2P WHT") closer to the full words.
+    """
+    return per_unique(s, lambda v: _REPEATS.sub(r"\1", _VOWELS.sub("", v.upper())))
+
+
 @register("concat")
 def concat(*columns: pd.Series) -> pd.Series:
     """Non-null parts joined by a space; None when every part is null."""

@@ -40,6 +40,7 @@ from mdm.match import levels as _levels  # noqa: F401  (registers built-in level
 from mdm.match.registry import feature_functions, level_kinds
 
 NULL, ELSE = "null", "else"
+SURVIVORSHIP_SECTIONS = ("survivorship", "sources")
 
 # Canonical fields per domain (DESIGN.md); rules may also name derived features.
 CANONICAL_FIELDS = {
@@ -238,16 +239,27 @@ class Blocking(_Strict):
 
 
 class Thresholds(_Strict):
-    """Decisions: at/above ``auto_merge`` merge, at/above ``review`` ask a steward."""
+    """Decisions: at/above ``auto_merge`` merge, at/above ``review`` ask a steward.
+
+    Below ``conflict`` a compared pair inside a would-be cluster cuts it.
+    """
 
     auto_merge: float
     review: float
+    # Two members of one would-be cluster scoring below this split it (default: review).
+    conflict: float | None = None
     scale: Literal["probability", "weight"] = "probability"
+
+    @property
+    def conflict_below(self) -> float:
+        return self.review if self.conflict is None else self.conflict
 
     @model_validator(mode="after")
     def _ordered(self) -> "Thresholds":
         if self.review > self.auto_merge:
             raise ValueError("review must not exceed auto_merge")
+        if self.conflict is not None and self.conflict > self.review:
+            raise ValueError("conflict must not exceed review")
         if self.scale == "probability" and not (0 <= self.review <= 1 and 0 <= self.auto_merge <= 1):
             raise ValueError("probability thresholds must lie in [0, 1]")
         return self
@@ -365,6 +377,8 @@ def load_rules(path: str | Path) -> MatchRules:
         raise RulesError(str(path), where, f"invalid YAML: {problem}") from exc
     if not isinstance(data, dict):
         raise RulesError(str(path), "", "a rule file must be a mapping")
+    # The same file's survivorship section is mdm.survivorship's to validate.
+    data = {k: v for k, v in data.items() if k not in SURVIVORSHIP_SECTIONS}
     return parse_rules(data, str(path))
 
 
