@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -28,6 +29,13 @@ MAX_TOKENS = 2000
 MAX_ALIASES = 30
 # Distinct documents kept parsed and validated; clients send few distinct ones.
 DOCUMENT_CACHE = 512
+# The limiters build a new rule class per instance, and extensions are built
+# per request: that would defeat the validation cache, keyed on the rules.
+# So their rules are built once and added by one stable extension.
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+)
 
 
 def build_schema(extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
@@ -37,9 +45,8 @@ def build_schema(extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> st
         subscription=Subscription,
         config=StrawberryConfig(scalar_map={BigInt: BIG_INT}),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: AddValidationRules(list(LIMIT_RULES)),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: ParserCache(maxsize=DOCUMENT_CACHE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
             *extensions,
