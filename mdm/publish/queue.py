@@ -89,6 +89,10 @@ def claim(
         select(Delivery.id, Delivery.subject, Delivery.sequence, Delivery.attempts)
         .where(
             Delivery.subscriber_id == subscriber_id,
+            # A paused subscriber (by an operator, or by a 410) claims nothing.
+            Delivery.subscriber_id.in_(
+                select(Subscriber.id).where(Subscriber.id == subscriber_id, Subscriber.status == "active")
+            ),
             Delivery.status == "pending",
             Delivery.next_attempt_at <= now,
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
@@ -113,7 +117,7 @@ def claim(
                     Delivery.subject.in_(subjects[start : start + IN_CHUNK]),
                     Delivery.sequence < last,
                 )
-            ).tuples()
+            ).all()
         )
     go = sendable([Queued(c.id, c.subject, c.sequence) for c in candidates], earlier)
     if not go:
