@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from mdm.match.rules import MatchRules, RulesError, parse_rules
+from mdm.match.rules import MatchRules, RulesError, load_rules
+from mdm.survivorship import SurvivorshipRules, parse_survivorship
 
-SURVIVORSHIP_KEYS = ("survivorship", "sources")
 MATCHED_DOMAINS = ("customer", "item")
 
 
@@ -35,6 +35,12 @@ def read_rule_file(path: Path) -> dict[str, Any]:
 
 
 def load_match_rules(rules_dir: Path, domain: str) -> MatchRules:
+    return load_rules(rules_path(rules_dir, domain))
+
+
+def load_survivorship_rules(rules_dir: Path, domain: str) -> SurvivorshipRules:
     path = rules_path(rules_dir, domain)
-    data = {k: v for k, v in read_rule_file(path).items() if k not in SURVIVORSHIP_KEYS}
-    return parse_rules(data, str(path))
+    data = read_rule_file(path)
+    if "survivorship" not in data:
+        raise RulesError(str(path), "survivorship", "required section is missing")
+    return parse_survivorship(data, str(path))

@@ -10,6 +10,7 @@ from rich.table import Table
 from mdm.cli.app import app, console, fail, open_store
 from mdm.cli.setup import ensure_schema
 from mdm.match.rules import RulesError
+from mdm.survivorship import SurvivorshipRulesError
 from mdm.resolve.run import MatchReport, match_domain
 from mdm.rules import MATCHED_DOMAINS, load_match_rules
 from mdm.settings import Settings
@@ -20,7 +21,7 @@ def run_matching(store, settings: Settings, domains: list[str], retrain: bool = 
     for domain in domains:
         try:
             rules = load_match_rules(settings.rules_dir, domain)
-        except RulesError as exc:
+        except (RulesError, SurvivorshipRulesError) as exc:
             fail(str(exc))
         with console.status(f"matching {domain}…"), store.session() as session:
             reports.append(match_domain(session, domain, rules, now=datetime.now(timezone.utc), retrain=retrain))

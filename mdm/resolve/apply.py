@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from mdm.ids import new_golden_id
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
-from mdm.resolve.golden import Builder, most_recent_builder
+from mdm.resolve.golden import build_clusters, pinned_overrides
 from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
+from mdm.survivorship import SurvivorshipRules
 
 CHUNK = 900
 WRITE_CHUNK = 5000
@@ -73,7 +74,7 @@ def apply_clusters(
     now: datetime,
     removed: Iterable[int] = (),
     decided_by: dict[int, tuple[str, float | None]] | None = None,
-    builder: Builder = most_recent_builder,
+    survivorship: SurvivorshipRules,
     correlation_id: str | None = None,
     whole_domain: bool = False,
 ) -> ApplyStats:
@@ -93,10 +94,14 @@ def apply_clusters(
     assignment = assign_golden_ids(
         clusters, current, {g: (r.created_at, g) for g, r in existing.items()}, previous_members=previous
     )
-    built = builder(domain, frame, labels)
     gid_of_label = dict(assignment.kept)
     for label in assignment.new:
         gid_of_label[label] = new_golden_id(domain)
+    pinned = pinned_overrides(session, sorted(assignment.kept.values()))
+    built = build_clusters(
+        survivorship, domain, frame, clusters, now=now,
+        overrides={label: pinned[gid] for label, gid in assignment.kept.items() if gid in pinned},
+    )
     merged_from: dict[str, list[str]] = {}
     for retired, survivor in assignment.merged.items():
         merged_from.setdefault(survivor, []).append(retired)

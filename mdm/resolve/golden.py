@@ -1,44 +1,78 @@
-"""Golden attributes from member source records.
-
-The default builder takes, per attribute, the most recent non-empty value
-(ties: the lowest record id), vectorized over every cluster at once."""
+"""Golden attributes and lineage from member source records, by the
+domain's survivorship rules (mdm.survivorship does the deciding)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mdm.models.fields import CANONICAL_FIELDS
+from mdm.store.tables import GoldenOverride
+from mdm.survivorship import MemberRecord, Override, SurvivorshipRules, build_golden
 
-# frame of affected records + cluster label per record -> label -> (attributes, lineage)
-Builder = Callable[[str, pd.DataFrame, pd.Series], dict[Hashable, tuple[dict[str, Any], dict[str, Any]]]]
+Built = dict[Hashable, tuple[dict[str, Any], dict[str, Any]]]
 
 
-def most_recent_builder(domain: str, frame: pd.DataFrame, labels: pd.Series) -> dict:
+def member_records(domain: str, frame: pd.DataFrame) -> dict[int, MemberRecord]:
     fields = [f for f in CANONICAL_FIELDS[domain] if f in frame.columns]
-    ordered = frame.assign(_label=labels.reindex(frame.index).to_numpy(), _rid=frame.index.to_numpy())
-    ordered = ordered.sort_values(["_label", "updated_at", "_rid"], ascending=[True, False, True], na_position="last")
-    values = ordered.groupby("_label", sort=True)[fields].first()
-    # The record that supplied each value: its id where the field is filled.
-    rid_of = pd.DataFrame({f: ordered["_rid"].where(ordered[f].notna()) for f in fields})
-    rid_of["_label"] = ordered["_label"].to_numpy()
-    sources = rid_of.groupby("_label", sort=True)[fields].first()
-    systems = frame["system"].to_dict()
-    keys = frame["source_key"].to_dict()
-    out: dict[Hashable, tuple[dict, dict]] = {}
-    for label, row, src in zip(values.index, values.to_dict("records"), sources.to_dict("records")):
-        attrs, lineage = {}, {}
-        for field in fields:
-            value = row[field]
-            if value is None or (isinstance(value, float) and pd.isna(value)):
-                continue
-            rid = int(src[field])
-            attrs[field] = value
-            lineage[field] = {
-                "record_id": rid, "system": systems[rid], "source_key": keys[rid],
-                "strategy": "most_recent", "rule": f"{domain}.default: most_recent",
-            }
-        out[label] = (attrs, lineage)
+    out = {}
+    for rid, row in zip(frame.index.tolist(), frame[[*fields, "system", "source_key", "version", "updated_at"]].to_dict("records")):
+        out[rid] = MemberRecord(
+            record_id=rid,
+            system=row["system"],
+            source_key=row["source_key"],
+            version=int(row["version"]),
+            updated_at=_aware(row["updated_at"]),
+            fields={f: row[f] for f in fields if not _empty(row[f])},
+        )
     return out
+
+
+def build_clusters(
+    rules: SurvivorshipRules,
+    domain: str,
+    frame: pd.DataFrame,
+    clusters: Mapping[Hashable, list[int]],
+    *,
+    now: datetime,
+    overrides: Mapping[Hashable, Mapping[str, Override]] | None = None,
+) -> Built:
+    """label -> (attributes without empty values, lineage per attribute)."""
+    members = member_records(domain, frame)
+    out: Built = {}
+    for label, ids in clusters.items():
+        build = build_golden(rules, [members[r] for r in ids], now=now, overrides=(overrides or {}).get(label))
+        lineage = build.lineage_json()
+        attributes = {a: v for a, v in build.attributes.items() if not _empty(v)}
+        out[label] = (attributes, {a: lineage[a] for a in lineage if a in attributes or lineage[a].get("override")})
+    return out
+
+
+def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[str, Override]]:
+    """golden id -> attribute -> the steward override pinned on it."""
+    out: dict[str, dict[str, Override]] = {}
+    for start in range(0, len(golden_ids), 900):
+        rows = session.execute(
+            select(GoldenOverride).where(
+                GoldenOverride.golden_id.in_(golden_ids[start : start + 900]), GoldenOverride.unpinned_at.is_(None)
+            )
+        ).scalars()
+        for row in rows:
+            out.setdefault(row.golden_id, {})[row.attribute] = Override(
+                attribute=row.attribute, value=row.value.get("value"), reason=row.reason, actor=row.actor,
+                pinned_at=_aware(row.pinned_at),
+            )
+    return out
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or value == "" or value == []

@@ -25,6 +25,9 @@ from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, explain
 from mdm.resolve.apply import ApplyStats, apply_clusters, current_xref, members_of
 from mdm.resolve.frames import current_records
+from mdm.survivorship import SurvivorshipRules
+from mdm.rules import load_survivorship_rules
+from mdm.settings import Settings
 from mdm.store.tables import BlockingKey, CannotLink, MatchCandidate, MatchModelRow, SourceRecord, Xref
 
 CHUNK = 900
@@ -123,8 +126,13 @@ def match_domain(
     now: datetime,
     retrain: bool = False,
     correlation_id: str | None = None,
+    survivorship: SurvivorshipRules | None = None,
 ) -> MatchReport:
-    """Match what is pending in one domain and write the outcome; commits."""
+    """Match what is pending in one domain and write the outcome; commits.
+
+    ``survivorship`` defaults to the rules in MDM_RULES_DIR."""
+    if survivorship is None:
+        survivorship = load_survivorship_rules(Settings().rules_dir, domain)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     pending = pending_records(session, domain)
@@ -146,7 +154,8 @@ def match_domain(
     timings["read"] = time.perf_counter() - start
     if affected.empty:
         stats = apply_clusters(
-            session, domain, affected, pd.Series(dtype="int64"), now=now, removed=removed, correlation_id=correlation_id
+            session, domain, affected, pd.Series(dtype="int64"), now=now, removed=removed,
+            correlation_id=correlation_id, survivorship=survivorship,
         )
         _finish(session, domain, pending, affected, rules, bulk)
         session.commit()
@@ -162,7 +171,7 @@ def match_domain(
     decided = _decided_by(result, rules)
     stats = apply_clusters(
         session, domain, affected, result.labels, now=now, removed=removed, decided_by=decided,
-        correlation_id=correlation_id, whole_domain=bulk,
+        correlation_id=correlation_id, whole_domain=bulk, survivorship=survivorship,
     )
     n_review = _write_review(session, domain, affected, result, rules, now)
     _finish(session, domain, pending, affected, rules, bulk)

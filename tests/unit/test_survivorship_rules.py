@@ -15,7 +15,7 @@ from mdm.survivorship import (
     strategies,
 )
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules" / "survivorship"
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
 
 def section(attributes=None, default=("most_recent",), sources=None, **extra):
