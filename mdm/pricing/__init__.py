@@ -1,7 +1,7 @@
 """Price logic for the price domain: keys, validity periods, unit conversion,
 overlap settlement between sources, and the price on a day.
 
-    settled = settle_overlaps(candidates, load_survivorship("rules/survivorship/price.yaml"), now=now)
+    settled = settle_overlaps(candidates, load_survivorship("rules/price.yaml"), now=now)
     settled.conflicts                      # for the stewards' review queue
     price_on(settled.prices, item_key="I-1", customer_key="C-7", on=date(2024, 5, 1), currency="EUR")
 """

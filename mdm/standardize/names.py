@@ -136,6 +136,16 @@ _ORG_WORDS = frozenset(
     pharmaceuticals healthcare medical center centre institute club association
     society wholesale retail builders construction farms global ventures
     partnership sons brothers bros studio studios media networks software
+    management property properties realty homes housing plumbing electrical
+    hvac roofing landscaping automotive auto repair equipment machinery tools
+    hardware lumber steel metals metal plastics chemicals chemical packaging
+    paper printing design engineering architects contractors contracting
+    mechanical transport transportation freight shipping express energy oil
+    gas power utilities dental pharmacy bakery cafe grill kitchen catering
+    dairy produce fitness salon insurance financial capital investments
+    advisors law accounting office offices outfitters warehouse depot mart
+    imports exports supermarket grocery grocers provisions traders works
+    mills mill plant factory garage fabrication fabricators welding
     """.split()
 )
 

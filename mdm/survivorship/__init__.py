@@ -1,8 +1,8 @@
 """Survivorship: which source value each golden attribute takes, and why.
 
-Rules are data (``rules/survivorship/<domain>.yaml``); the engine is pure::
+Rules are data (``rules/<domain>.yaml, section ``survivorship````); the engine is pure::
 
-    rules = load_survivorship("rules/survivorship/customer.yaml")
+    rules = load_survivorship("rules/customer.yaml")
     golden = build_golden(rules, members, now=now, overrides=overrides)
     golden.attributes["credit_limit"]      # "25000.00"
     golden.decisions["credit_limit"].rule  # "customer.credit_limit[0]: source_priority [ERP]"

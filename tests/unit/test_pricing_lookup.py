@@ -9,7 +9,7 @@ import pytest
 from mdm.pricing import PriceCandidate, UomConversionError, price_on, settle_overlaps
 from mdm.survivorship import load_survivorship
 
-RULES = load_survivorship(Path(__file__).resolve().parents[2] / "rules" / "survivorship" / "price.yaml")
+RULES = load_survivorship(Path(__file__).resolve().parents[2] / "rules" / "price.yaml")
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 _ids = iter(range(1, 10_000))
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mdm.pricing import PriceCandidate, settle_overlaps
 from mdm.survivorship import load_survivorship
 
-RULES = load_survivorship(Path(__file__).resolve().parents[2] / "rules" / "survivorship" / "price.yaml")
+RULES = load_survivorship(Path(__file__).resolve().parents[2] / "rules" / "price.yaml")
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from mdm.survivorship import EXPLAIN_COLUMNS, MemberRecord, Override, build_golden, explain_rows, load_survivorship
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules" / "survivorship"
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 CUSTOMER = load_survivorship(RULES_DIR / "customer.yaml")
 ITEM = load_survivorship(RULES_DIR / "item.yaml")
