@@ -65,10 +65,10 @@ def sendable(claimed: Sequence[Queued], pending_earlier: Iterable[tuple[str, int
     dead-lettered delivery of the same subscriber and subjects, claimed by
     anyone or not yet due. A claimed delivery may go only when every earlier
     one of its subject is in this claim too: never overtake within a record."""
-    mine = {q.sequence for q in claimed}
+    mine = {(q.subject, q.sequence) for q in claimed}
     first_blocker: dict[str, int] = {}
     for subject, seq in pending_earlier:
-        if seq not in mine and seq < first_blocker.get(subject, seq + 1):
+        if (subject, seq) not in mine and seq < first_blocker.get(subject, seq + 1):
             first_blocker[subject] = seq
     return sorted(
         (q for q in claimed if q.sequence < first_blocker.get(q.subject, q.sequence + 1)),
