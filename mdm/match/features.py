@@ -249,7 +249,7 @@ def org_key(s: pd.Series) -> pd.Series:
 def zip5(s: pd.Series) -> pd.Series:
     """US ZIP+4 -> 5-digit ZIP; other postal codes upper-cased without spaces."""
     text = _str(s).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
-    us = text.str.fullmatch(r"\d{5}(\d{4})?").fillna(False).astype(bool)
+    us = text.str.fullmatch(r"\d{5}(\d{4})?", na=False).astype(bool)
     return _clean(text.where(~us, text.str.slice(0, 5)))
 
 

@@ -81,3 +81,12 @@ def test_blocking_stats_reports_reduction_ratio_and_pair_completeness():
     stats = blocking_stats(np.array([1, 2]), np.array([2, 3]), n_records=5, true_pairs=(np.array([2, 4]), np.array([1, 5])))
     assert stats["reduction_ratio"] == 1 - 2 / 10
     assert stats["pair_completeness"] == 0.5
+
+
+def test_shared_keys_tell_which_keys_found_each_pair():
+    from mdm.match.blocking import shared_keys
+
+    keys_rules = rules([["surname_ph", "zip5"], ["email"]])
+    stored = blocking_keys(CUSTOMERS, keys_rules)
+    shared = shared_keys(stored, np.array([40, 10]), np.array([50, 50]), keys_rules)
+    assert shared.tolist() == [[True, False], [False, True]]

@@ -64,3 +64,21 @@ def test_labels_do_not_depend_on_row_order():
 def test_weight_scale_thresholds():
     result = cluster([1, 2, 3], [1, 2], [2, 3], [12.0, 1.0], Thresholds(auto_merge=10, review=0, scale="weight"))
     assert labels_of(result) == {1: 1, 2: 1, 3: 3}
+
+
+def test_vetoed_pair_never_auto_merges_and_goes_to_review():
+    result = cluster([1, 2], [1], [2], [0.99], THRESHOLDS, vetoed=np.array([True]))
+    assert labels_of(result) == {1: 1, 2: 2}
+    assert result.review["reason"].tolist() == ["veto"]
+
+
+def test_vetoed_pair_inside_a_chain_cuts_it():
+    result = cluster([1, 2, 3], [1, 2, 1], [2, 3, 3], [0.99, 0.97, 0.99], THRESHOLDS, vetoed=np.array([False, False, True]))
+    labels = labels_of(result)
+    assert labels[1] == labels[2] != labels[3]
+
+
+def test_weak_member_pair_above_conflict_threshold_does_not_cut():
+    lenient = Thresholds(auto_merge=0.9, review=0.5, conflict=0.01)
+    result = cluster([1, 2, 3], [1, 2, 1], [2, 3, 3], [0.99, 0.97, 0.2], lenient)
+    assert set(labels_of(result).values()) == {1}

@@ -108,3 +108,27 @@ def test_distinct_pair_evaluation_equals_naive_per_pair_loop():
     values = df["family_name"]
     expected = [naive(values[a], values[b]) for a, b in zip(left, right)]
     assert comparison_levels(df, left, right, rules)[:, 0].tolist() == expected
+
+
+def test_starts_with_catches_suffixed_codes_but_not_short_prefixes():
+    levels = ["null", "exact", "starts_with >= 5", "else"]
+    assert level_of("tax_id", levels, "RBVBVL150BP", "RBVBVL150BPBX") == 2
+    assert level_of("tax_id", levels, "RBV", "RBVBVL") == 3
+
+
+def test_veto_flags_pairs_at_veto_levels_unless_an_override_level_hits():
+    from mdm.match import vetoed
+
+    rules = parse_rules(
+        {
+            "domain": "customer",
+            "blocking": {"keys": [["email"]]},
+            "comparisons": [
+                {"name": "date_of_birth", "levels": ["null", "exact", {"kind": "else", "veto": True}]},
+                {"name": "tax_id", "levels": ["null", {"kind": "exact", "override_veto": True}, "else"]},
+            ],
+            "thresholds": {"auto_merge": 0.9, "review": 0.5},
+        }
+    )
+    levels = np.array([[2, 0], [2, 1], [1, 2]], dtype=np.int8)
+    assert vetoed(levels, rules).tolist() == [True, False, False]

@@ -137,3 +137,46 @@ def test_new_level_kind_is_one_function_and_one_registration():
     df = pd.DataFrame({"family_name": ["Smith", "Smyth", "Jones"]}, index=pd.Index([1, 2, 3], dtype="int64"))
     levels = comparison_levels(df, np.array([1, 1]), np.array([2, 3]), rules)
     assert levels[:, 0].tolist() == [2, 3]
+
+
+def test_sections_for_other_concerns_are_ignored(tmp_path):
+    text = MINIMAL + "sources:\n  ERP: {trust: 0.9}\nsurvivorship:\n  default: [most_recent]\n"
+    assert load_rules(write(tmp_path, text)).comparison_names == ["email"]
+
+
+def test_blocking_key_long_form_names_columns_and_training():
+    rules = parse_rules(
+        {
+            "domain": "customer",
+            "blocking": {"keys": [["email"], {"columns": ["city"], "train": False, "name": "town"}]},
+            "comparisons": [{"name": "email", "levels": ["null", "exact", "else"]}],
+            "thresholds": {"auto_merge": 0.9, "review": 0.5},
+        }
+    )
+    first, second = rules.blocking.keys
+    assert (first.name, first.columns, first.train) == ("email", ["email"], True)
+    assert (second.name, second.columns, second.train) == ("town", ["city"], False)
+
+
+def test_blocked_comparisons_follow_features_back_to_their_fields():
+    rules = parse_rules(
+        {
+            "domain": "customer",
+            "features": {"surname_ph": {"fn": "metaphone", "of": "family_name"}, "zip5": {"fn": "zip5", "of": "postal_code"}},
+            "blocking": {"keys": [["surname_ph", "zip5"], ["email"]]},
+            "comparisons": [
+                {"name": "family_name", "levels": ["null", "exact", "else"]},
+                {"name": "postal_code", "levels": ["null", {"exact_on": "zip5"}, "else"]},
+                {"name": "email", "levels": ["null", "exact", "else"]},
+            ],
+            "thresholds": {"auto_merge": 0.9, "review": 0.5},
+        }
+    )
+    assert rules.blocked_comparisons().tolist() == [[True, True, False], [False, False, True]]
+
+
+def test_conflict_threshold_may_not_exceed_review(tmp_path):
+    with pytest.raises(RulesError) as error:
+        load_rules(write(tmp_path, MINIMAL.replace("review: 0.5}", "review: 0.5, conflict: 0.7}")))
+    assert error.value.path == "thresholds"
+    assert "conflict must not exceed review" in error.value.reason

@@ -113,3 +113,25 @@ def test_prior_from_rules_is_used_as_is():
     rng = np.random.default_rng(6)
     model = estimate(simulate(2000, 0.2, rng), rules_with(THREE, prior=0.001), random_levels=simulate(2000, 0.0, rng), n_records=1000)
     assert model.prior == 0.001
+
+
+def test_sessions_estimate_m_of_blocked_fields_from_other_keys():
+    from mdm.match.scoring import estimate_in_sessions
+
+    rng = np.random.default_rng(8)
+    rules = parse_rules(
+        {
+            "domain": "test",
+            "blocking": {"keys": [["a"], ["b"]]},
+            "comparisons": THREE,
+            "thresholds": {"auto_merge": 0.9, "review": 0.5},
+        }
+    )
+    everything = simulate(400_000, 0.01, rng)
+    # Blocking keeps pairs agreeing exactly on a or on b: a plain EM over them
+    # would think matches almost always agree on both.
+    sessions = everything[:, :2] == 0
+    found = sessions.any(axis=1)
+    model = estimate_in_sessions(everything[found], sessions[found], rules, random_levels=simulate(200_000, 0.0, rng))
+    m = np.array([[lv.m for lv in c.levels] for c in model.comparisons])
+    assert np.abs(m[:2] - TRUE_M[:2]).max() < 0.05
