@@ -16,44 +16,15 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 
-from data import load_and_match  # noqa: E402
+from api_client import Api  # noqa: E402
+from api_data import load_and_match  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from mdm.api import create_app, create_key  # noqa: E402
 from mdm.store import Store  # noqa: E402
 from mdm.store.migrate import upgrade  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-GRAPHQL_DIR = ROOT / "graphql"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-class Api:
-    """A TestClient that posts GraphQL with one API key."""
-
-    def __init__(self, client: TestClient, key: str | None) -> None:
-        self.client = client
-        self.key = key
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"} if self.key else {}
-
-    def post(self, query: str, variables: dict | None = None, operation: str | None = None):
-        body = {"query": query, "variables": variables or {}}
-        if operation:
-            body["operationName"] = operation
-        return self.client.post("/graphql", json=body, headers=self.headers)
-
-    def __call__(self, query: str, variables: dict | None = None, operation: str | None = None) -> dict:
-        response = self.post(query, variables, operation)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def data(self, query: str, variables: dict | None = None, operation: str | None = None) -> dict:
-        body = self(query, variables, operation)
-        assert not body.get("errors"), body["errors"]
-        return body["data"]
 
 
 def keys_for(store) -> dict[str, str]:

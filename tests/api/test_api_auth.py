@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from conftest import Api
-from data import person
+from api_client import Api
+from api_data import person
 from mdm.api import create_app, require_role
 from mdm.api.errors import Forbidden
 from mdm.api.keys import Principal, hash_key

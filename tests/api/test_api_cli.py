@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from conftest import GRAPHQL_DIR
+from api_client import GRAPHQL_DIR
+from mdm.api.keys import verify_key
 from mdm.cli import app
 from mdm.store import Store
-from mdm.api.keys import verify_key
 
 runner = CliRunner()
 

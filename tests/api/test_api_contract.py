@@ -9,11 +9,11 @@ import re
 import pytest
 from sqlalchemy import event, func, select
 
-from conftest import GRAPHQL_DIR
-from data import person
+from api_client import GRAPHQL_DIR
+from api_ws import next_message, subscribe
+from api_data import person
 from mdm.api.schema import sdl
 from mdm.store.tables import OutboxEvent
-from subscribe import next_message, subscribe
 
 EXAMPLES = sorted(p.name for p in GRAPHQL_DIR.glob("*.graphql") if p.name != "schema.graphql")
 

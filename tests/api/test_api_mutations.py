@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from data import customer_rows, person
+from api_data import customer_rows, person
 from mdm.store.tables import SourceRecord, SourceRecordVersion
 
 UPSERT = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from data import TYPO_MPN
+from api_data import TYPO_MPN
 
 CUSTOMER_BY_KEY = """
 query($system: String!, $key: String!) {

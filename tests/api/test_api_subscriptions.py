@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from data import person
+from api_data import person
+from api_ws import PROTOCOL, next_message, subscribe
 from mdm.api import create_app
 from mdm.api.subscriptions import GAP_SECONDS, SequenceTracker
 from mdm.store.tables import OutboxEvent
-from subscribe import PROTOCOL, next_message, subscribe
 
 CHANGES = """subscription($ids: [ID!], $after: BigInt) {
   goldenRecordChanged(domain: CUSTOMER, ids: $ids, afterSequence: $after) { sequence type goldenId version record { id } }
