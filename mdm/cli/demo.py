@@ -10,7 +10,9 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from mdm.cli.app import app, console, fail, open_store
+from mdm.cli.apikey import print_demo_keys
 from mdm.cli.matching import print_match_reports, run_matching
+from mdm.cli.serve import run_server
 from mdm.cli.setup import ensure_schema, load_one, print_load_results
 from mdm.ingest import IngestError
 from mdm.models.fields import DOMAINS
@@ -62,9 +64,11 @@ def demo(
     print_load_results(results)
     print_match_reports(run_matching(store, settings, list(MATCHED_DOMAINS)))
     print_summary(store)
+    print_demo_keys(store)
     store.close()
     if serve:
-        fail("serving is not available yet; run `mdm demo --no-serve`")
+        console.print(f"steward console: [bold]http://{host}:{port}/steward[/] (sign in with the steward key)")
+        run_server(host, port)
 
 
 def print_summary(store) -> None:

@@ -3,6 +3,7 @@ aliases and outbox events, all in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,8 @@ class ApplyStats:
     deleted: int = 0
     unchanged: int = 0
     golden_of: dict[int, str] = field(default_factory=dict)
+    # attribute -> how many golden records changed its value
+    changed_attributes: Counter = field(default_factory=Counter)
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -153,10 +156,11 @@ def apply_clusters(
             {"golden_id": gid, "version": version, "change_type": change, "attributes": attributes,
              "lineage": lineage, "members": members, "changed_at": now, "correlation_id": correlation_id}
         )
+        changed = changed_attributes(old_attrs, attributes)
+        stats.changed_attributes.update(changed.keys())
         events.append(
             outbox_row(domain=domain, change=change, golden_id=gid, version=version, golden=attributes,
-                       changed=changed_attributes(old_attrs, attributes), xref=xref, now=now,
-                       correlation_id=correlation_id, extra=extra)
+                       changed=changed, xref=xref, now=now, correlation_id=correlation_id, extra=extra)
         )
 
     aliases = []
