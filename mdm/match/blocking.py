@@ -84,13 +84,22 @@ def shared_keys(keys: pd.DataFrame, left, right, rules: MatchRules) -> np.ndarra
 
     ``keys`` is ``blocking_keys`` of a frame holding every record in the pairs.
     """
-    names = {key.name: i for i, key in enumerate(rules.blocking.keys)}
-    pairs = pd.DataFrame({"left": np.asarray(left, np.int64), "right": np.asarray(right, np.int64)})
-    pairs["pair"] = np.arange(len(pairs))
-    on_left = pairs.merge(keys, left_on="left", right_on="record_id")[["pair", "right", "key_name", "key_value"]]
-    both = on_left.merge(keys, left_on=["right", "key_name", "key_value"], right_on=["record_id", "key_name", "key_value"])
-    out = np.zeros((len(pairs), len(names)), dtype=bool)
-    out[both["pair"].to_numpy(), both["key_name"].map(names).to_numpy()] = True
+    left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
+    ids = np.unique(np.r_[left, right])
+    lp, rp = np.searchsorted(ids, left), np.searchsorted(ids, right)
+    out = np.zeros((len(left), len(rules.blocking.keys)), dtype=bool)
+    for k, key in enumerate(rules.blocking.keys):
+        rows = keys[(keys["key_name"] == key.name) & keys["record_id"].isin(ids)]
+        if rows["record_id"].is_unique:
+            # One value per record: compare value codes pair by pair, vectorized.
+            code = np.full(len(ids), -1, dtype=np.int64)
+            code[np.searchsorted(ids, rows["record_id"].to_numpy())] = pd.factorize(rows["key_value"])[0]
+            out[:, k] = (code[lp] >= 0) & (code[lp] == code[rp])
+        else:
+            pairs = pd.DataFrame({"left": left, "right": right, "pair": np.arange(len(left))})
+            on_left = pairs.merge(rows, left_on="left", right_on="record_id")[["pair", "right", "key_value"]]
+            both = on_left.merge(rows, left_on=["right", "key_value"], right_on=["record_id", "key_value"])
+            out[both["pair"].to_numpy(), k] = True
     return out
 
 

@@ -88,6 +88,7 @@ def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray,
     todo = np.arange(len(lp))
     distinct: dict[str, DistinctPairs] = {}
     scores: dict[tuple[str, str], np.ndarray] = {}
+    cutoffs = _score_cutoffs(comparison)
     pair_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for i, spec in enumerate(comparison.levels):
         if spec.kind == ELSE or len(todo) == 0:
@@ -107,13 +108,26 @@ def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray,
         else:
             if column not in distinct:
                 distinct[column] = DistinctPairs(codes, len(values), lp, rp, todo, len(lp))
-            hit = _distinct_hits(spec, values, distinct[column], todo, scores)
+            hit = _distinct_hits(spec, values, distinct[column], todo, scores, cutoffs)
         level[todo[hit]] = i
         todo = todo[~hit]
     return level
 
 
-def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, todo: np.ndarray, scores: dict) -> np.ndarray:
+def _score_cutoffs(comparison: ComparisonSpec) -> dict[tuple[str, str], float]:
+    """Per (kind, column): the loosest threshold, below which scores need not be exact."""
+    cutoffs: dict[tuple[str, str], float] = {}
+    for spec in comparison.levels:
+        fn = level_kinds[spec.kind] if spec.kind in level_kinds else None
+        if getattr(fn, "score", None) is None:
+            continue
+        key = (spec.kind, spec.column or "")
+        pick = min if fn.at_least else max
+        cutoffs[key] = spec.threshold if key not in cutoffs else pick(cutoffs[key], spec.threshold)
+    return cutoffs
+
+
+def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, todo: np.ndarray, scores: dict, cutoffs: dict) -> np.ndarray:
     """Evaluate one level once per distinct value pair among ``todo``.
 
     Score-based kinds keep their scores, so the next threshold level of the
@@ -136,7 +150,7 @@ def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, todo: np.ndar
             return result[at]
         score = np.full(len(pairs.left), np.nan, dtype=np.float32)
         if len(idx):
-            score[idx] = score_fn(values, pairs.left[idx], pairs.right[idx])
+            score[idx] = score_fn(values, pairs.left[idx], pairs.right[idx], cutoffs[key])
         scores[key] = score
     score = scores[key][at]
     with np.errstate(invalid="ignore"):

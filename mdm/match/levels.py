@@ -18,7 +18,7 @@ and shared by all its threshold levels::
 
     @register("jaccard")
     @at_least
-    def jaccard(values, left, right): ...
+    def jaccard(values, left, right, cutoff=None): ...
 """
 
 import numpy as np
@@ -47,22 +47,24 @@ def exact(values, left, right, threshold=None):
 def at_least(score_fn):
     """A level kind from a similarity score: hit when score >= threshold.
 
-    The engine computes the score once per distinct pair and column and
-    reuses it for every threshold level of the same kind (``score`` attribute).
+    ``score_fn(values, left, right, cutoff=None)``; scores below ``cutoff``
+    may come back as 0 (rapidfuzz stops early). The engine computes the score
+    once per distinct pair and column, with the lowest threshold of that kind
+    as cutoff, and reuses it for every threshold level (``score`` attribute).
     """
 
     def level(values, left, right, threshold):
-        return score_fn(values, left, right) >= threshold - 1e-6
+        return score_fn(values, left, right, threshold) >= threshold - 1e-6
 
     level.score, level.at_least = score_fn, True
     return level
 
 
 def at_most(score_fn):
-    """A level kind from a distance: hit when distance <= threshold."""
+    """A level kind from a distance: hit when distance <= threshold (cutoff: the largest)."""
 
     def level(values, left, right, threshold):
-        return score_fn(values, left, right) <= threshold + 1e-6
+        return score_fn(values, left, right, threshold) <= threshold + 1e-6
 
     level.score, level.at_least = score_fn, False
     return level
@@ -70,42 +72,50 @@ def at_most(score_fn):
 
 @register("jaro_winkler")
 @at_least
-def jaro_winkler(values, left, right):
+def jaro_winkler(values, left, right, cutoff=None):
     """Jaro-Winkler similarity in [0, 1]."""
-    return pairwise(JaroWinkler.normalized_similarity, values, left, right, dtype=np.float32)
+    return pairwise(JaroWinkler.normalized_similarity, values, left, right, score_cutoff=cutoff, dtype=np.float32)
 
 
 @register("jaro")
 @at_least
-def jaro(values, left, right):
-    return pairwise(Jaro.normalized_similarity, values, left, right, dtype=np.float32)
+def jaro(values, left, right, cutoff=None):
+    return pairwise(Jaro.normalized_similarity, values, left, right, score_cutoff=cutoff, dtype=np.float32)
 
 
 @register("levenshtein")
 @at_most
-def levenshtein(values, left, right):
+def levenshtein(values, left, right, cutoff=None):
     """Number of single-character edits."""
-    return pairwise(Levenshtein.distance, values, left, right, dtype=np.int32)
+    return pairwise(Levenshtein.distance, values, left, right, score_cutoff=_edits(cutoff), dtype=np.int32)
 
 
 @register("damerau_levenshtein")
 @at_most
-def damerau_levenshtein(values, left, right):
+def damerau_levenshtein(values, left, right, cutoff=None):
     """Edits, a transposition of neighbours counting as one."""
-    return pairwise(DamerauLevenshtein.distance, values, left, right, dtype=np.int32)
+    return pairwise(DamerauLevenshtein.distance, values, left, right, score_cutoff=_edits(cutoff), dtype=np.int32)
 
 
 @register("token_set")
 @at_least
-def token_set(values, left, right):
+def token_set(values, left, right, cutoff=None):
     """Token-set similarity in [0, 1]: word order and repeated words ignored."""
-    return pairwise(fuzz.token_set_ratio, values, left, right, dtype=np.float32) / 100
+    return pairwise(fuzz.token_set_ratio, values, left, right, score_cutoff=_percent(cutoff), dtype=np.float32) / 100
 
 
 @register("token_sort")
 @at_least
-def token_sort(values, left, right):
-    return pairwise(fuzz.token_sort_ratio, values, left, right, dtype=np.float32) / 100
+def token_sort(values, left, right, cutoff=None):
+    return pairwise(fuzz.token_sort_ratio, values, left, right, score_cutoff=_percent(cutoff), dtype=np.float32) / 100
+
+
+def _edits(cutoff):
+    return None if cutoff is None else int(cutoff)
+
+
+def _percent(cutoff):
+    return None if cutoff is None else max(cutoff * 100 - 1e-3, 0)
 
 
 @register("starts_with")

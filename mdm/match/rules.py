@@ -271,9 +271,9 @@ class EMSettings(_Strict):
     # u is estimated from random record pairs (almost all non-matches), as Splink does;
     # 'em' re-estimates u on candidate pairs too.
     estimate_u: Literal["random_pairs", "em"] = "random_pairs"
-    u_sample_pairs: int = Field(default=1_000_000, ge=1000)
+    u_sample_pairs: int = Field(default=300_000, ge=1000)
     # EM trains on at most this many candidate pairs (a uniform sample).
-    training_pairs: int = Field(default=500_000, ge=1000)
+    training_pairs: int = Field(default=200_000, ge=1000)
     # Skip, per pair, comparisons on fields of the blocking keys that found it:
     # agreement there is how the pair was chosen, not evidence of a match.
     skip_blocked: bool = True
