@@ -166,13 +166,32 @@ class Dispatcher:
         await asyncio.gather(*(chain(c) for c in chains(claimed, lambda c: c.event.subject)))
         return outcomes
 
-    async def deliver_batch(self, sub: SubscriberView, sink: Sink) -> int:
-        claimed = await asyncio.to_thread(self.claim, sub)
-        if not claimed:
-            return 0
-        outcomes = await self.send(sink, claimed)
-        await asyncio.to_thread(self.settle, sub, claimed, outcomes)
-        return len(claimed)
+    async def deliver(self, sub: SubscriberView, sink: Sink, halt: asyncio.Event | None) -> int:
+        """Claim, send and settle batches until nothing is due (halt None) or
+        until halted. The next claim runs while a batch is being sent; it
+        cannot overtake, since the batch in flight is still pending and so
+        holds back later events of its records."""
+        total = 0
+        upcoming = asyncio.create_task(asyncio.to_thread(self.claim, sub))
+        try:
+            while True:
+                claimed = await upcoming
+                if not claimed:
+                    if halt is None or halt.is_set():
+                        return total
+                    await wait_for(halt, self.config.poll_interval)
+                    upcoming = asyncio.create_task(asyncio.to_thread(self.claim, sub))
+                    continue
+                upcoming = asyncio.create_task(asyncio.to_thread(self.claim, sub))
+                outcomes = await self.send(sink, claimed)
+                await asyncio.to_thread(self.settle, sub, claimed, outcomes)
+                total += len(claimed)
+        finally:
+            if not upcoming.done():
+                upcoming.cancel()
+            elif not upcoming.cancelled() and upcoming.exception() is None and upcoming.result():
+                # Claimed but not sent: hand the leases back.
+                await asyncio.to_thread(self.settle, sub, upcoming.result(), {})
 
     # --- loops ---------------------------------------------------------------
 
@@ -182,25 +201,20 @@ class Dispatcher:
         try:
             while not halt.is_set():
                 try:
-                    sent = await self.deliver_batch(sub, sink)
+                    await self.deliver(sub, sink, halt)
                 except Exception:
-                    # The store is unreachable or the like: the lease returns the batch.
-                    log.exception("%s: delivery batch failed", sub.name)
-                    sent = 0
-                if not sent:
-                    await wait_for(halt, self.config.poll_interval)
+                    # The store is unreachable or the like: leases return the batch.
+                    log.exception("%s: delivery failed", sub.name)
+                    await wait_for(halt, max(1.0, self.config.poll_interval))
         finally:
             await sink.aclose()
 
     async def drain(self, sub: SubscriberView) -> int:
         sink = await self.sinks.open(sub.sink_kind, dict(sub.sink), sub.secret)
-        total = 0
         try:
-            while sent := await self.deliver_batch(sub, sink):
-                total += sent
+            return await self.deliver(sub, sink, None)
         finally:
             await sink.aclose()
-        return total
 
     async def run(self, stop: asyncio.Event, once: bool = False) -> DispatchStats:
         workers: dict[SubscriberView, tuple[asyncio.Event, asyncio.Task]] = {}
