@@ -42,7 +42,10 @@ class ColumnCodes:
         if column not in self._cache:
             values = column_or_null(self.df, column).to_numpy(dtype=object)
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            text = np.array([" ".join(v) if isinstance(v, list) else str(v) for v in uniques], dtype=object)
+            if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+                text = np.asarray(uniques, dtype=object)
+            else:
+                text = np.array([" ".join(v) if isinstance(v, list) else str(v) for v in uniques], dtype=object)
             self._cache[column] = (codes.astype(np.int32), text)
         return self._cache[column]
 
