@@ -25,11 +25,14 @@ Public API (stable; the store depends on it):
   ``candidate_pairs(df, rules) -> (left_ids, right_ids)``;
   ``pairs_for(new_df, existing_keys, rules) -> (left_ids, right_ids)``;
   ``oversized_blocks(df, rules) -> DataFrame[key_name, key_value, size]``;
+  ``shared_keys(keys, left, right, rules) -> ndarray[bool] (pairs, keys)``;
   ``blocking_stats(left, right, n_records, true_pairs=None) -> dict``.
 - ``comparison_levels(df, left_ids, right_ids, rules) -> ndarray[int8]``;
   ``term_frequencies(df, rules) -> {comparison: Series}``;
   ``tf_values(df, left_ids, rules, tables=None) -> ndarray[float]``.
-- ``estimate(levels, rules, random_levels=None, n_records=None) -> MatchModel``;
+- ``estimate(levels, rules, random_levels=None, n_records=None, m=None, u=None) -> MatchModel``
+  (one EM run); ``estimate_in_sessions(levels, sessions, rules, random_levels, n_records)``
+  (Splink-style: m per blocking-key session, then the prior);
   ``score(levels, model, tf_values=None) -> (match_weight, match_probability)``;
   ``explain(levels_row, model, tf_row=None) -> list[dict]``;
   ``vetoed(levels, rules) -> ndarray[bool]`` (pairs at a ``veto`` level).
@@ -38,19 +41,28 @@ Public API (stable; the store depends on it):
   (``labels``: Series record_id -> smallest member id; ``review``: DataFrame
   left, right, score, reason).
 - ``match_frame(df, rules, model=None, cannot_link=None) -> MatchResult``;
+  ``train(frame, rules, keys, left, right, levels) -> MatchModel`` (what
+  ``match_frame`` runs when no model is given);
   ``score_pairs(df, left, right, rules, model, tf_tables=None) -> (DataFrame, levels)``;
   ``random_pairs(ids, n, seed=0)``.
 - Extension: ``feature_functions.register(name)`` and ``level_kinds.register(name)``.
 """
 
-from mdm.match.blocking import blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pairs_for
+from mdm.match.blocking import (
+    blocking_keys,
+    blocking_stats,
+    candidate_pairs,
+    oversized_blocks,
+    pairs_for,
+    shared_keys,
+)
 from mdm.match.cluster import ClusterResult, cluster
 from mdm.match.compare import comparison_levels, term_frequencies, tf_values
-from mdm.match.engine import MatchResult, match_frame, random_pairs, score_pairs
+from mdm.match.engine import MatchResult, match_frame, random_pairs, score_pairs, train
 from mdm.match.features import prepare
 from mdm.match.registry import feature_functions, level_kinds
 from mdm.match.rules import MatchRules, RulesError, load_rules, parse_rules
-from mdm.match.scoring import MatchModel, estimate, explain, score, vetoed
+from mdm.match.scoring import MatchModel, estimate, estimate_in_sessions, explain, score, vetoed
 
 __all__ = [
     "ClusterResult",
@@ -64,6 +76,7 @@ __all__ = [
     "cluster",
     "comparison_levels",
     "estimate",
+    "estimate_in_sessions",
     "explain",
     "feature_functions",
     "level_kinds",
@@ -76,7 +89,9 @@ __all__ = [
     "random_pairs",
     "score",
     "score_pairs",
+    "shared_keys",
     "term_frequencies",
     "tf_values",
+    "train",
     "vetoed",
 ]

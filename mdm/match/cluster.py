@@ -57,9 +57,7 @@ def cluster(
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
     score = np.asarray(score, dtype=float)
     lo, hi = np.minimum(left, right), np.maximum(left, right)
-    li, ri = np.searchsorted(ids, lo), np.searchsorted(ids, hi)
-    if len(ids) and len(li) and (ids[np.minimum(li, len(ids) - 1)] != lo).any() | (ids[np.minimum(ri, len(ids) - 1)] != hi).any():
-        raise KeyError("pairs refer to record ids not in record_ids")
+    li, ri = _positions(ids, lo), _positions(ids, hi)
 
     barred = _pair_set(cannot_link, ids)
     pair_keys = li * len(ids) + ri
@@ -121,8 +119,16 @@ def cluster(
     return ClusterResult(labels=labels, review=review, n_cut_components=len(bad))
 
 
+def _positions(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` in the sorted ``ids``; every value must be there."""
+    pos = np.searchsorted(ids, values)
+    if len(values) and (pos.max() >= len(ids) or (ids[pos] != values).any()):
+        raise KeyError("pairs refer to record ids not in record_ids")
+    return pos
+
+
 def _split_by(items: np.ndarray, keys: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
-    """``items`` (sorted by key) split into one array per value of ``groups`` (sorted)."""
+    """``items`` split into one array per value of ``groups`` (sorted), keeping their order."""
     order = np.argsort(keys, kind="stable")
     items, keys = items[order], keys[order]
     bounds = np.searchsorted(keys, groups, side="left"), np.searchsorted(keys, groups, side="right")

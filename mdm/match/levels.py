@@ -118,6 +118,19 @@ def _percent(cutoff):
     return None if cutoff is None else max(cutoff * 100 - 1e-3, 0)
 
 
+@register("subset")
+def subset(values, left, right, threshold):
+    """The words of one value all appear in the other, the smaller having at least ``threshold`` words.
+
+    "5 220" within "5 220 50" (a pack count only one system writes) is a
+    subset of two words; a single shared word is much weaker evidence.
+    """
+    words = np.array([len(set(v.split())) for v in values])
+    smaller = np.minimum(words[left], words[right])
+    contained = pairwise(fuzz.token_set_ratio, values, left, right, score_cutoff=99.9, dtype=np.float32) >= 99.9
+    return contained & (smaller >= threshold)
+
+
 @register("starts_with")
 def starts_with(values, left, right, threshold):
     """One value starts with the other, the shorter having at least ``threshold`` characters.
