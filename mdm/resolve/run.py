@@ -25,10 +25,11 @@ from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, explain
 from mdm.resolve.apply import ApplyStats, apply_clusters, current_xref, members_of
 from mdm.resolve.frames import current_records
+from mdm.resolve.links import apply_must_links, must_link_pairs, standing_cannot_links
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
-from mdm.store.tables import BlockingKey, CannotLink, MatchCandidate, MatchModelRow, SourceRecord, Xref
+from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord, Xref
 
 CHUNK = 900
 WRITE_CHUNK = 5000
@@ -94,30 +95,6 @@ def save_model(session: Session, domain: str, model: MatchModel, tf: dict[str, p
         row.rules_hash, row.model, row.trained_at = digest, payload, now
 
 
-def cannot_links(session: Session, domain: str, record_ids: set[int] | None = None) -> tuple[list[int], list[int]]:
-    """Steward not-a-match pairs that still stand (neither record changed since)."""
-    rows = session.execute(
-        select(CannotLink.left_record_id, CannotLink.right_record_id, CannotLink.left_hash, CannotLink.right_hash)
-        .join(SourceRecord, SourceRecord.id == CannotLink.left_record_id)
-        .where(SourceRecord.domain == domain)
-    ).all()
-    if not rows:
-        return [], []
-    hashes = dict(
-        session.execute(
-            select(SourceRecord.id, SourceRecord.content_hash).where(
-                SourceRecord.id.in_({r[0] for r in rows} | {r[1] for r in rows})
-            )
-        ).all()
-    )
-    left, right = [], []
-    for a, b, ha, hb in rows:
-        if hashes.get(a) == ha and hashes.get(b) == hb and (record_ids is None or (a in record_ids and b in record_ids)):
-            left.append(a)
-            right.append(b)
-    return left, right
-
-
 def match_domain(
     session: Session,
     domain: str,
@@ -161,19 +138,20 @@ def match_domain(
         session.commit()
         return MatchReport(domain, "bulk" if bulk else "incremental", golden=stats, timings=timings)
 
-    cl = cannot_links(session, domain, set(affected.index))
+    cl = standing_cannot_links(session, domain, rules, affected)
     result = match_frame(affected, rules, model=model, cannot_link=(cl if cl[0] else None), tf_tables=tf)
+    labels = apply_must_links(result.labels, must_link_pairs(session, affected.index.tolist()), cl)
     timings.update(result.timings)
     if bulk:
         save_model(session, domain, result.model, tf, digest, now)
 
     mark = time.perf_counter()
-    decided = _decided_by(result, rules)
+    decided = _decided_by(result.pairs, labels)
     stats = apply_clusters(
-        session, domain, affected, result.labels, now=now, removed=removed, decided_by=decided,
+        session, domain, affected, labels, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, whole_domain=bulk, survivorship=survivorship,
     )
-    n_review = _write_review(session, domain, affected, result, rules, now)
+    n_review = _write_review(session, domain, affected, result, labels, set(zip(*cl)), now)
     _finish(session, domain, pending, affected, rules, bulk)
     timings["write"] = time.perf_counter() - mark
     session.commit()
@@ -202,15 +180,14 @@ def _affected_ids(session, domain, rules, pending: list[int], removed: list[int]
                     )
                 )
     base = set(pending) | neighbours | set(removed)
+    base |= {r for pair in must_link_pairs(session, sorted(base)) for r in pair}
     goldens = set(current_xref(session, domain, sorted(base)).values())
     members = {rid for rids in members_of(session, sorted(goldens)).values() for rid in rids}
     return sorted((base | members) - set(removed))
 
 
-def _decided_by(result, rules) -> dict[int, tuple[str, float | None]]:
-    """For records in multi-member clusters: the best auto-merge probability that joined them."""
-    pairs = result.pairs
-    labels = result.labels
+def _decided_by(pairs: pd.DataFrame, labels: pd.Series) -> dict[int, tuple[str, float | None]]:
+    """For records in multi-member clusters: the best probability that joined them."""
     same = labels.reindex(pairs["left"]).to_numpy() == labels.reindex(pairs["right"]).to_numpy()
     joined = pairs[same]
     if joined.empty:
@@ -222,7 +199,7 @@ def _decided_by(result, rules) -> dict[int, tuple[str, float | None]]:
     return {int(rid): ("auto", float(p)) for rid, p in best.items()}
 
 
-def _write_review(session, domain, frame, result, rules, now) -> int:
+def _write_review(session, domain, frame, result, labels, barred: set, now) -> int:
     """Store review-band pairs between different clusters as match candidates."""
     ids = frame.index.tolist()
     # Pending candidates among re-clustered records are replaced by this run's view.
@@ -243,7 +220,8 @@ def _write_review(session, domain, frame, result, rules, now) -> int:
     for left, right in zip(review["left"].to_numpy(), review["right"].to_numpy()):
         lo, hi = int(min(left, right)), int(max(left, right))
         i = int(position.get((lo, hi), -1))
-        if i < 0:
+        # Settled already: merged by a steward's must-link, or ruled out by a cannot-link.
+        if i < 0 or labels[lo] == labels[hi] or (lo, hi) in barred:
             continue
         rows.append(
             {"domain": domain, "kind": "match", "left_record_id": lo, "right_record_id": hi,

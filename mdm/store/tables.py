@@ -304,4 +304,16 @@ class GoldenOverride(Base):
     unpinned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+
+class MustLink(Base):
+    """A steward's merge: the two records stay in one golden record."""
+
+    __tablename__ = "must_link"
+
+    left_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
+    right_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
+    decision_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 from mdm.store import publishing_tables  # noqa: E402,F401

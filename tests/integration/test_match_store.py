@@ -214,3 +214,26 @@ def test_a_merge_keeps_the_older_id_and_the_other_becomes_an_alias(store, tmp_pa
         assert s.get(GoldenAlias, newer).golden_id == older
         assert s.get(GoldenRecord, newer).status == "merged"
         assert s.get(GoldenRecord, newer).merged_into == older
+
+
+def test_steward_links_outrank_the_model_until_records_change(matched):
+    from mdm.resolve.links import add_cannot_link, add_must_link, mark_for_rematch
+
+    frame = xref(matched)
+    with matched.session() as s:
+        ids = dict(s.execute(select(Xref.source_key, Xref.record_id)).all())
+    sizes = frame.groupby("golden_id").size()
+    together = frame[frame["golden_id"].map(sizes) == 2].iloc[:2]  # one golden record with two members
+    apart = frame[frame["golden_id"].map(sizes) == 1].iloc[:2]  # two unrelated singletons
+    a, b = (ids[k] for k in together["source_key"])
+    c, d = (ids[k] for k in apart["source_key"])
+    with matched.session() as s:
+        add_cannot_link(s, "customer", a, b, RULES, now=now())
+        add_must_link(s, c, d, now=now())
+        mark_for_rematch(s, [a, b, c, d])
+        s.commit()
+    match(matched)
+    golden = xref(matched).set_index("source_key")["golden_id"]
+    keys = {v: k for k, v in ids.items()}
+    assert golden[keys[a]] != golden[keys[b]]
+    assert golden[keys[c]] == golden[keys[d]]
