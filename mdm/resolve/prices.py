@@ -858,7 +858,8 @@ def price_for(
     )
     for basis, accepts in tiers:
         rows = [r for r in valid if accepts(r.attributes or {})]
-        chosen = _pick([r for r in rows if r.attributes.get("uom") == wanted_uom] or rows, quantity)
+        preferred = [r for r in rows if r.attributes.get("uom") == wanted_uom]
+        chosen = _pick(preferred, quantity) or _pick(rows, quantity)
         if chosen is not None:
             return {**chosen.attributes, "golden_id": chosen.id, "version": chosen.version, "basis": basis}
     return None
