@@ -27,6 +27,7 @@ from mdm.resolve.prices import match_prices, price_for
 from mdm.resolve.run import match_domain
 from mdm.rules import load_match_rules
 from mdm.settings import BUNDLED_RULES_DIR
+from mdm.store.source_records import mark_deleted
 from mdm.store.tables import (
     GoldenRecord,
     GoldenRecordVersion,
@@ -374,14 +375,32 @@ def test_rerun_changes_and_late_items(seeded):
     assert (fourth.created, fourth.updated, fourth.deleted, fourth.conflicts_new) == (0, 0, 0, 0)
     assert count(store, MatchCandidate, MatchCandidate.kind == "price_conflict") == third.conflicts
 
+    # Prices deleted at the source: a golden price left without sources is deleted,
+    # one that keeps another source stays, with a new version.
+    frame = price_records(store)
+    sizes = frame.groupby("golden_id")["record_id"].count()
+    alone = frame[frame["golden_id"].map(sizes) == 1].iloc[0]
+    with store.session() as s:
+        mark_deleted(s, alone.system, "price", [alone.source_key], now=T0)
+        mark_deleted(s, "ERP", "price", [calm.iloc[2].source_key_erp], now=T0)
+        s.commit()
+    gone = run_prices(store, T0 + timedelta(days=4))
+    assert gone.deleted == 1 and gone.updated == 1 and gone.created == 0
+    with store.session() as s:
+        assert s.get(GoldenRecord, alone.golden_id).status == "deleted"
+        kept = s.get(GoldenRecord, calm.iloc[2].golden_id_erp)
+        assert kept.status == "active" and kept.lineage["unit_price"]["winner"]["system"] == "CRM"
+        assert s.scalar(select(OutboxEvent.type).where(OutboxEvent.subject == alone.golden_id).order_by(OutboxEvent.version.desc()).limit(1)) == "mdm.price.deleted"
+        assert s.get(Xref, int(alone.record_id)) is None
+
     # The held-back item arrives: its prices resolve on the next run.
     load(store, "erp_materials", seed.folder / "late")
     match(store, "item")
-    fifth = run_prices(store, T0 + timedelta(days=4))
+    fifth = run_prices(store, T0 + timedelta(days=5))
     assert fifth.unresolved == 0 and fifth.created + fifth.updated >= 1
     late = price_records(store).set_index("source_key").loc[seed.late_prices]
     assert late["golden_id"].notna().all() and (late["matched_version"] == late["version"]).all()
-    assert golden_prices(store).keys() >= goldens.keys()
+    assert golden_prices(store).keys() >= goldens.keys() - {alone.golden_id}
 
 
 def test_price_for_over_time(seeded):
