@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import aio_pika
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -39,6 +39,7 @@ from mdm.publish.dispatcher import DispatcherConfig, run_dispatcher  # noqa: E40
 from mdm.publish.sinks import SinkFactory  # noqa: E402
 from mdm.store import Store  # noqa: E402
 from mdm.store.migrate import upgrade  # noqa: E402
+from mdm.store.tables import OutboxEvent  # noqa: E402
 
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 AMQP_URL = os.environ.get("MDM_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -127,7 +128,8 @@ async def lag(store: Store, url: str, config: DispatcherConfig, rate: int, secon
     producer = multiprocessing.get_context("spawn").Process(target=produce, args=(url, rate, seconds, subjects))
     producer.start()
     await asyncio.to_thread(producer.join)
-    expected = int(rate * seconds)
+    with store.session() as session:
+        expected = session.execute(select(func.count()).select_from(OutboxEvent)).scalar_one()
     deadline = time.monotonic() + 30
     while len(lags) < expected and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
