@@ -16,7 +16,6 @@ from mdm.cli.serve import run_server
 from mdm.cli.setup import ensure_schema, load_one, print_load_results
 from mdm.ingest import IngestError
 from mdm.models.fields import DOMAINS
-from mdm.rules import MATCHED_DOMAINS
 from mdm.settings import Settings
 from mdm.store.tables import GoldenRecord, MatchCandidate
 
@@ -62,7 +61,7 @@ def demo(
     except IngestError as exc:
         fail(str(exc))
     print_load_results(results)
-    print_match_reports(run_matching(store, settings, list(MATCHED_DOMAINS)))
+    print_match_reports(run_matching(store, settings, list(DOMAINS)))
     print_summary(store)
     print_demo_keys(store)
     store.close()
