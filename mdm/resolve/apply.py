@@ -117,6 +117,7 @@ def apply_clusters(
 
     stats = ApplyStats()
     systems, keys = frame["system"].to_dict(), frame["source_key"].to_dict()
+    cause = _causes(frame, labels) if correlation_id is None else {}
     new_rows, updates, versions, events = [], [], [], []
     for label, members in clusters.items():
         gid = gid_of_label[label]
@@ -152,15 +153,16 @@ def apply_clusters(
                 {"id": gid, "version": version, "status": "active", "merged_into": None,
                  "attributes": attributes, "lineage": lineage, "updated_at": now}
             )
+        why = correlation_id or cause.get(label)
         versions.append(
             {"golden_id": gid, "version": version, "change_type": change, "attributes": attributes,
-             "lineage": lineage, "members": members, "changed_at": now, "correlation_id": correlation_id}
+             "lineage": lineage, "members": members, "changed_at": now, "correlation_id": why}
         )
         changed = changed_attributes(old_attrs, attributes)
         stats.changed_attributes.update(changed.keys())
         events.append(
             outbox_row(domain=domain, change=change, golden_id=gid, version=version, golden=attributes,
-                       changed=changed, xref=xref, now=now, correlation_id=correlation_id, extra=extra)
+                       changed=changed, xref=xref, now=now, correlation_id=why, extra=extra)
         )
 
     aliases = []
@@ -191,6 +193,18 @@ def apply_clusters(
     _write_xref(session, domain, frame, clusters, gid_of_label, current, decided_by or {}, removed, now)
     stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
     return stats
+
+
+def _causes(frame: pd.DataFrame, labels: pd.Series) -> dict:
+    """Per cluster, the correlation id of its most recently loaded member:
+    the ingest that caused this change of the golden record."""
+    if "correlation_id" not in frame.columns or frame.empty:
+        return {}
+    ordered = pd.DataFrame(
+        {"label": labels.reindex(frame.index).to_numpy(), "loaded_at": frame["loaded_at"].to_numpy(),
+         "cid": frame["correlation_id"].to_numpy()}
+    ).dropna(subset=["cid"]).sort_values("loaded_at", kind="stable")
+    return ordered.groupby("label")["cid"].last().to_dict()
 
 
 def _retire(row: GoldenRecord, change, survivor, now, correlation_id, domain, updates, versions, events) -> None:

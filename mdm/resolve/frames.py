@@ -18,7 +18,8 @@ def current_records(session: Session, domain: str, record_ids: list[int] | None 
     """One row per live source record (latest version), indexed by record id.
 
     Columns: the domain's canonical fields, plus system, source_key, version,
-    updated_at (the source's change time, else when it was loaded)."""
+    updated_at (the source's change time, else when it was loaded), loaded_at
+    and the correlation id of the ingest that brought the version."""
     query = (
         select(
             SourceRecord.id,
@@ -28,6 +29,7 @@ def current_records(session: Session, domain: str, record_ids: list[int] | None 
             SourceRecordVersion.fields,
             SourceRecordVersion.source_updated_at,
             SourceRecordVersion.loaded_at,
+            SourceRecordVersion.correlation_id,
         )
         .join(
             SourceRecordVersion,
@@ -56,6 +58,8 @@ def records_frame(domain: str, rows) -> pd.DataFrame:
             "source_key": [r[2] for r in rows],
             "version": [r[3] for r in rows],
             "updated_at": [_as_utc(r[5] or r[6]) for r in rows],
+            "loaded_at": [_as_utc(r[6]) for r in rows],
+            "correlation_id": [r[7] for r in rows],
         }
     )
     frame = pd.concat([fields, meta], axis=1)
