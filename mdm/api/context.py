@@ -17,6 +17,7 @@ from mdm.api import reads
 from mdm.api.keys import Principal
 from mdm.api.search import SearchIndex
 from mdm.rules import load_match_rules
+from mdm.steward import RuleBook
 
 T = TypeVar("T")
 
@@ -32,12 +33,19 @@ class Services:
     poll_interval: float = 0.5
     _rules: dict[str, Any] = field(default_factory=dict)
     _search: dict[str, SearchIndex] = field(default_factory=dict)
+    _rulebook: RuleBook | None = None
 
     def rules_for(self, domain: str):
         """The domain's match rules, read once per process."""
         if domain not in self._rules:
             self._rules[domain] = load_match_rules(self.settings.rules_dir, domain)
         return self._rules[domain]
+
+    def rulebook(self) -> RuleBook:
+        """Match and survivorship rules for steward actions, read once per process."""
+        if self._rulebook is None:
+            self._rulebook = RuleBook(self.settings.rules_dir)
+        return self._rulebook
 
     def search_index(self, domain: str) -> SearchIndex:
         return self._search.setdefault(domain, SearchIndex(domain))

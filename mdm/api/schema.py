@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -21,6 +22,7 @@ from strawberry.extensions import (
 from mdm.api.errors import should_mask_error
 from mdm.api.mutations import Mutation
 from mdm.api.queries import Query
+from mdm.api.steward import StewardMutation, StewardQuery
 from mdm.api.subscriptions import Subscription
 from mdm.api.types import BIG_INT, BigInt
 
@@ -40,8 +42,8 @@ LIMIT_RULES = (
 
 def build_schema(extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
+        query=merge_types("Query", (Query, StewardQuery)),
+        mutation=merge_types("Mutation", (Mutation, StewardMutation)),
         subscription=Subscription,
         config=StrawberryConfig(scalar_map={BigInt: BIG_INT}),
         extensions=[
