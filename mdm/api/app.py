@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -25,8 +26,11 @@ from strawberry.types.unset import UNSET
 
 from mdm.api.auth import DEFAULT_CACHE_SECONDS, ApiKeyAuth, Keyring, key_from_connection_params
 from mdm.api.context import Context, Services
+from mdm.api.correlation import CorrelationMiddleware
 from mdm.api.metrics import Metrics
 from mdm.api.schema import build_schema
+from mdm.logging import configure_logging
+from mdm.ops.metrics import HubCollector
 from mdm.settings import Settings
 from mdm.store import Store
 from mdm.store.migrate import pending
@@ -71,6 +75,7 @@ def create_app(
     keyring = Keyring(store, cache_seconds=key_cache_seconds)
     services = Services(store=store, settings=settings, keyring=keyring, poll_interval=poll_interval)
     metrics = Metrics()
+    metrics.registry.register(HubCollector(store))
     schema = build_schema(extensions=[metrics.extension])
     graphql = ApiKeyAuth(GraphQLView(schema, services, graphql_ide="graphiql"), keyring)
 
@@ -103,7 +108,7 @@ def create_app(
         if owned:
             store.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(CorrelationMiddleware)])
     app.state.services = services
     app.state.schema = schema
     return app
@@ -117,4 +122,5 @@ def _schema_behind(store: Store) -> bool:
 
 def create_app_from_env() -> Starlette:
     """Factory for uvicorn (`--factory`), configured from MDM_* variables."""
+    configure_logging()
     return create_app(Settings())

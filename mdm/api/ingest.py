@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ MAX_RECORDS = 1000
 DELETED_HASH = hashlib.sha256(b"deleted").hexdigest()
 
 RulesFor = Callable[[str], MatchRules]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -157,6 +159,7 @@ def upsert_records(
     now: datetime,
     idempotency_key: str | None = None,
     default_region: str = "US",
+    correlation_id: str | None = None,
 ) -> UpsertResponse:
     """Validate, store, match and merge; one result per record, in order."""
     if domain not in DOMAINS:
@@ -167,7 +170,7 @@ def upsert_records(
     scope = f"upsert:{system}"[:64]
     mapping = api_mapping(system, domain, [r for r in records if isinstance(r, dict)])
     batch = prepare_rows(source_table(records), mapping, default_region=default_region)
-    correlation_id = f"api-{uuid.uuid4()}"
+    correlation_id = correlation_id or f"api-{uuid.uuid4()}"
 
     with domain_lock(session, domain):
         if idempotency_key:
@@ -205,6 +208,11 @@ def upsert_records(
                 IdempotencyKey(key=idempotency_key, scope=scope, request_hash=digest, response=response.to_json(), created_at=now)
             )
         session.commit()
+    log.info(
+        "upsert %s %s: %d stored, %d unchanged, %d rejected", system, domain, outcome.stored, outcome.unchanged,
+        load.rejected, extra={"system": system, "domain": domain, "stored": outcome.stored,
+                              "unchanged": outcome.unchanged, "rejected": load.rejected},
+    )
     return response
 
 
@@ -272,13 +280,14 @@ def _linked(session: Session, system: str, domain: str, keys: list[str]) -> dict
 
 
 def delete_record(
-    session: Session, system: str, domain: str, key: str, *, rules_for: RulesFor, now: datetime
+    session: Session, system: str, domain: str, key: str, *, rules_for: RulesFor, now: datetime,
+    correlation_id: str | None = None,
 ) -> DeleteResponse:
     """Mark a source record deleted (a new version) and re-match, which takes
     it out of its golden record; a golden record left empty is deleted."""
     if domain not in DOMAINS:
         raise DomainError(f"unknown domain {domain!r}")
-    correlation_id = f"api-{uuid.uuid4()}"
+    correlation_id = correlation_id or f"api-{uuid.uuid4()}"
     with domain_lock(session, domain):
         record = session.scalars(
             select(SourceRecord).where(
@@ -308,4 +317,6 @@ def delete_record(
         if golden_id is not None:
             status = session.scalar(select(GoldenRecord.status).where(GoldenRecord.id == golden_id))
         session.commit()
+    log.info("delete %s %s %s: golden %s now %s", system, domain, key, golden_id, status,
+             extra={"system": system, "domain": domain, "source_key": key, "golden_id": golden_id})
     return DeleteResponse(system, domain, key, golden_id, status, already)

@@ -13,6 +13,7 @@ from mdm.api import ingest, keys
 from mdm.api.auth import require_role
 from mdm.api.errors import DomainError
 from mdm.api.types import Domain, GoldenRecord, GoldenStatus, golden_type
+from mdm.logging import current_correlation_id
 
 
 @strawberry.enum(description="What happened to a pushed record.")
@@ -139,7 +140,7 @@ class Mutation:
         response = await info.context.db(
             ingest.upsert_records, system, domain.value, list(records),
             rules_for=services.rules_for, now=datetime.now(timezone.utc), idempotency_key=idempotency_key,
-            default_region=services.settings.default_region,
+            default_region=services.settings.default_region, correlation_id=current_correlation_id(),
         )
         return _upsert_result(response)
 
@@ -151,7 +152,8 @@ class Mutation:
         require_role(info, "publisher", system=system)
         services = info.context.services
         r = await info.context.db(
-            ingest.delete_record, system, domain.value, key, rules_for=services.rules_for, now=datetime.now(timezone.utc)
+            ingest.delete_record, system, domain.value, key, rules_for=services.rules_for, now=datetime.now(timezone.utc),
+            correlation_id=current_correlation_id(),
         )
         return DeleteResult(
             system=r.system, domain=Domain(r.domain), key=r.key, already_deleted=r.already_deleted,

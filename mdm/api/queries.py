@@ -13,6 +13,7 @@ from mdm.api.auth import require_role
 from mdm.api.errors import DomainError
 from mdm.api.keys import list_keys
 from mdm.api.mutations import ApiKeyInfo
+from mdm.api.ops import OpsStats, ops_stats
 from mdm.api.types import (
     Connection,
     Customer,
@@ -160,6 +161,12 @@ class Query:
             currency=currency.upper() if currency else None, quantity=quantity,
         )
         return Price.of(reads.Resolved(candidates[chosen])) if chosen is not None else None
+
+    ops_stats: OpsStats = strawberry.field(
+        resolver=ops_stats,
+        description="Trends and health for the operations page: golden changes and review items per day, "
+        "golden counts, review queues, delivery per subscriber, rejects per source system.",
+    )
 
 
 def choose_price(prices: list[dict], *, customer_id: str | None, on: date, currency: str | None, quantity: Decimal) -> int | None:

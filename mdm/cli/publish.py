@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 from datetime import datetime, timezone
 
 import typer
 from pydantic import ValidationError
 from rich.table import Table
+from sqlalchemy import select
 
 from mdm.cli.app import app, console, fail, open_store
 from mdm.cli.setup import ensure_schema
+from mdm.logging import configure_logging
 from mdm.publish import subscribers as service
 from mdm.publish.dispatcher import run_dispatcher
 from mdm.publish.settings import PublishSettings
+from mdm.store.publishing_tables import Subscriber
 
 subscriber_app = typer.Typer(help="Manage the systems that receive change events.", no_args_is_help=True)
 app.add_typer(subscriber_app, name="subscriber")
@@ -36,7 +38,7 @@ def publish(
     amqp_url: str | None = typer.Option(None, help="RabbitMQ URL for subscribers without one [MDM_PUBLISH_AMQP_URL]"),
 ) -> None:
     """Run the change dispatcher: deliver outbox events to every subscriber."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     config = PublishSettings().dispatcher_config(
         batch_size=batch_size, concurrency=concurrency, poll_interval=poll_interval,
         lease_seconds=lease_seconds, retry_base=retry_base, amqp_url=amqp_url,
@@ -170,6 +172,31 @@ def deadletters(name: str, limit: int = typer.Option(100)) -> None:
         table.add_row(str(d.sequence), d.event_id, d.type, d.subject, str(d.attempts),
                       d.dead_at.isoformat(timespec="seconds") if d.dead_at else "-", d.reason or "")
     console.print(table)
+
+
+@subscriber_app.command("rotate-secret")
+def rotate_secret(
+    name: str,
+    secret: str | None = typer.Option(None, help="the new signing secret whsec_... (default: generated)"),
+) -> None:
+    """Give a webhook subscriber a new signing secret; later deliveries are signed with it."""
+    new = _service(_rotate_secret, name, secret, now=_now())
+    console.print(f"new signing secret of {name} (shown once): {new}")
+
+
+def _rotate_secret(session, name: str, secret: str | None, *, now: datetime) -> str:
+    sub = session.scalars(select(Subscriber).where(Subscriber.name == name)).one_or_none()
+    if sub is None:
+        raise service.SubscriberError(f"no subscriber named {name!r}")
+    if sub.sink_kind != "webhook":
+        raise service.SubscriberError(f"{name} publishes to RabbitMQ; only webhooks are signed")
+    try:
+        sub.secret = service.WebhookTarget(url=sub.sink["url"], secret=secret or service.new_secret()).secret
+    except ValidationError as exc:
+        raise service.SubscriberError("; ".join(e["msg"] for e in exc.errors())) from None
+    sub.updated_at = now
+    session.commit()
+    return sub.secret
 
 
 @subscriber_app.command()

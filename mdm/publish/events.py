@@ -66,6 +66,7 @@ class OutgoingEvent:
     version: int
     created_at: datetime
     body: bytes
+    correlation_id: str | None = None
 
     @property
     def change(self) -> str:
@@ -76,5 +77,5 @@ class OutgoingEvent:
         return cls(
             sequence=row.sequence, event_id=row.event_id, type=row.type, domain=row.domain,
             subject=row.subject, version=row.version, created_at=aware(row.created_at),
-            body=encode(to_cloudevent(row)),
+            body=encode(to_cloudevent(row)), correlation_id=row.correlation_id,
         )

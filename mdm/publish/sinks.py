@@ -40,7 +40,8 @@ def signed_headers(signer: Webhook, event: OutgoingEvent, now: datetime) -> dict
 
 
 class WebhookSink:
-    """POSTs the structured CloudEvent, signed per Standard Webhooks."""
+    """POSTs the structured CloudEvent, signed per Standard Webhooks, with the
+    change's correlation id (if any) as X-Correlation-ID."""
 
     def __init__(self, client: httpx.AsyncClient, url: str, secret: str, *, headers: dict[str, str] | None = None):
         self._client = client
@@ -51,6 +52,8 @@ class WebhookSink:
     async def send(self, event: OutgoingEvent) -> Outcome:
         now = datetime.now(timezone.utc)
         headers = {**self._headers, **signed_headers(self._signer, event, now)}
+        if event.correlation_id:
+            headers["x-correlation-id"] = event.correlation_id
         try:
             response = await self._client.post(self._url, content=event.body, headers=headers)
         except httpx.TimeoutException:

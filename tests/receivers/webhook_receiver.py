@@ -5,7 +5,8 @@
 It verifies Standard Webhooks signatures (an unverifiable request gets 401)
 and appends one JSON line per request to the log: path, status answered,
 whether the signature verified, the event's id, subject, sequence and
-version, the dispatcher's user agent and the receive time. The path picks
+version, its correlation id (X-Correlation-ID header and CloudEvent
+attribute), the dispatcher's user agent and the receive time. The path picks
 the answer, so each subscriber URL is a behaviour:
 
     /ok                      204
@@ -44,6 +45,7 @@ def make_app(secret: str, log_path: str) -> Starlette:
             "id": event.get("id"), "subject": event.get("subject"), "sequence": event.get("sequence"),
             "version": event.get("version"), "type": event.get("type"), "time": event.get("time"),
             "webhook_id": request.headers.get("webhook-id"), "agent": request.headers.get("user-agent"),
+            "correlation_header": request.headers.get("x-correlation-id"), "correlationid": event.get("correlationid"),
             "received_at": time.time(),
         }) + "\n")
 
