@@ -2,8 +2,9 @@
 
 Each blocking key concatenates one or more feature values; records sharing a
 key value form a block and every pair inside a block is a candidate. Keys
-are unioned. Blocks larger than ``max_block_size`` are skipped (and reported
-by ``oversized_blocks``): a key value that common does not discriminate.
+are unioned. Blocks larger than ``max_block_size`` (per key, or for all) are
+skipped and reported by ``oversized_blocks``: a key value that common does
+not discriminate.
 
 The store keeps ``blocking_keys`` rows in an indexed table; a new record finds
 its candidates with ``pairs_for`` by looking up its own key values.
@@ -48,7 +49,7 @@ def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | No
     ``keys`` (``blocking_keys`` of ``df``) may be passed to avoid recomputing them.
     """
     keys = blocking_keys(df, rules) if keys is None else keys
-    keys = keys[_block_sizes(keys) <= rules.blocking.max_block_size]
+    keys = keys[_block_sizes(keys) <= _limits(keys, rules)]
     block = keys.groupby(["key_name", "key_value"], sort=False).ngroup().to_numpy()
     left, right = _pairs_within_blocks(block, keys["record_id"].to_numpy(np.int64))
     return _normalize(left, right)
@@ -58,7 +59,7 @@ def oversized_blocks(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | N
     """Blocks skipped for exceeding ``max_block_size``: key_name, key_value, size."""
     keys = blocking_keys(df, rules) if keys is None else keys
     sizes = keys.groupby(["key_name", "key_value"]).size().rename("size").reset_index()
-    return sizes[sizes["size"] > rules.blocking.max_block_size].sort_values("size", ascending=False, ignore_index=True)
+    return sizes[sizes["size"] > _limits(sizes, rules)].sort_values("size", ascending=False, ignore_index=True)
 
 
 def pairs_for(new_df: pd.DataFrame, existing_keys: pd.DataFrame, rules: MatchRules) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +72,7 @@ def pairs_for(new_df: pd.DataFrame, existing_keys: pd.DataFrame, rules: MatchRul
     new_keys = blocking_keys(new_df, rules)
     existing = existing_keys[~existing_keys["record_id"].isin(new_keys["record_id"])]
     # The new record joins the block, so the stored part must stay below the limit.
-    existing = existing[_block_sizes(existing) < rules.blocking.max_block_size]
+    existing = existing[_block_sizes(existing) < _limits(existing, rules)]
     found = new_keys.merge(existing, on=["key_name", "key_value"], suffixes=("_new", "_old"))
     among_left, among_right = candidate_pairs(new_df, rules)
     left = np.concatenate([found["record_id_new"].to_numpy(np.int64), among_left])
@@ -149,6 +150,11 @@ def _normalize(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     # Hash-dedupe first, then sort the (usually much smaller) rest: faster than np.unique.
     return np.sort(pd.unique(values))
+
+
+def _limits(keys: pd.DataFrame, rules: MatchRules) -> np.ndarray:
+    """Each row's block-size limit, from its key."""
+    return keys["key_name"].map(rules.blocking.limits()).to_numpy()
 
 
 def _block_sizes(keys: pd.DataFrame) -> np.ndarray:

@@ -217,6 +217,8 @@ class BlockingKey(_Strict):
     # miss, but their pairs are mostly look-alike non-matches: keep them out
     # of EM training, as Splink trains on a few tight blocking rules.
     train: bool = True
+    # Overrides ``blocking.max_block_size`` for this key (loose keys want less).
+    max_block_size: int | None = Field(default=None, ge=2)
 
     @model_validator(mode="before")
     @classmethod
@@ -236,6 +238,10 @@ class Blocking(_Strict):
     keys: list[BlockingKey] = Field(min_length=1)
     # A block larger than this makes ~n²/2 pairs of mostly non-matches: skip and report it.
     max_block_size: int = Field(default=1000, ge=2)
+
+    def limits(self) -> dict[str, int]:
+        """Largest block kept, per key name."""
+        return {key.name: key.max_block_size or self.max_block_size for key in self.keys}
 
 
 class Thresholds(_Strict):

@@ -90,3 +90,16 @@ def test_shared_keys_tell_which_keys_found_each_pair():
     stored = blocking_keys(CUSTOMERS, keys_rules)
     shared = shared_keys(stored, np.array([40, 10]), np.array([50, 50]), keys_rules)
     assert shared.tolist() == [[True, False], [False, True]]
+
+
+def test_a_key_may_set_its_own_block_size_limit():
+    keys = parse_rules(
+        {
+            "domain": "customer",
+            "features": {"zip5": {"fn": "zip5", "of": "postal_code"}},
+            "blocking": {"keys": [{"columns": ["zip5"], "max_block_size": 2}, ["email"]], "max_block_size": 1000},
+            "comparisons": [{"name": "family_name", "levels": ["null", "exact", "else"]}],
+            "thresholds": {"auto_merge": 0.9, "review": 0.5},
+        }
+    )
+    assert as_set(*candidate_pairs(CUSTOMERS, keys)) == {(10, 20), (10, 50)}
