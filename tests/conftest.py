@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,12 @@ def postgres_url() -> str | None:
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, tmp_path):
-    """A database URL with an empty schema, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mdm.db'}"
+@contextmanager
+def fresh_database(kind: str, folder: Path):
+    """The URL of an empty database: a SQLite file in ``folder``, or a
+    PostgreSQL schema of its own that is dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'mdm.db'}"
         return
     base = postgres_url()
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -44,6 +46,13 @@ def db_url(request, tmp_path):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """A database URL with an empty schema, on SQLite and on PostgreSQL."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from mdm.ingest.errors import IngestError
 from mdm.models.fields import mappable_fields
@@ -39,18 +39,22 @@ class Mapping(BaseModel):
             raise ValueError(f"unknown encoding {value!r}") from None
         return value
 
-    @model_validator(mode="after")
-    def _canonical_names(self) -> Mapping:
-        allowed = mappable_fields(self.domain)
-        unknown = sorted(set(self.fields) - allowed)
+    @field_validator("fields")
+    @classmethod
+    def _canonical_names(cls, fields: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        domain = info.data.get("domain")
+        if domain is None:
+            return fields  # the domain error is reported on its own
+        allowed = mappable_fields(domain)
+        unknown = sorted(set(fields) - allowed)
         if unknown:
             raise ValueError(
-                f"unknown canonical field(s) for domain {self.domain}: {', '.join(unknown)}; "
+                f"unknown canonical field(s) for domain {domain}: {', '.join(unknown)}; "
                 f"allowed: {', '.join(sorted(allowed))}"
             )
-        if self.domain == "item" and {"weight_kg", "weight_lb"} <= set(self.fields):
+        if domain == "item" and {"weight_kg", "weight_lb"} <= set(fields):
             raise ValueError("map either weight_kg or weight_lb, not both")
-        return self
+        return fields
 
     def source_columns(self) -> list[str]:
         """Every column the mapping reads, key first."""
@@ -74,6 +78,7 @@ def load_mapping(path: str | Path) -> Mapping:
         return Mapping.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
         )
         raise IngestError(f"{path}: invalid mapping: {problems}") from None

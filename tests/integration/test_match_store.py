@@ -56,22 +56,41 @@ def count(store, table) -> int:
         return s.scalar(select(func.count()).select_from(table))
 
 
-@pytest.fixture
-def matched(store):
+def load_and_match(store):
     for stem in CUSTOMER_FILES:
         load(store, stem)
     match(store)
     return store
 
 
-def test_every_source_record_gets_exactly_one_golden_record(matched):
+@pytest.fixture
+def matched(store):
+    """A matched store of the seed customers that the test may change."""
+    return load_and_match(store)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def shared(request, tmp_path_factory):
+    """One matched store for the tests that only read it (matching is the slow part)."""
+    from conftest import fresh_database
+
+    with fresh_database(request.param, tmp_path_factory.mktemp("shared")) as url:
+        store = Store.open(url)
+        upgrade(store.engine)
+        yield load_and_match(store)
+        store.close()
+
+
+def test_every_source_record_gets_exactly_one_golden_record(shared):
+    matched = shared
     frame = xref(matched)
     truth = pd.read_csv(SEED / "truth.csv", dtype=str)
     assert len(frame) == (truth["domain"] == "customer").sum()
     assert not frame.duplicated(["system", "source_key"]).any()
 
 
-def test_duplicates_across_systems_share_a_golden_record(matched):
+def test_duplicates_across_systems_share_a_golden_record(shared):
+    matched = shared
     truth = pd.read_csv(SEED / "truth.csv", dtype=str)
     joined = xref(matched).merge(truth, on=["system", "source_key"])
     multi_system = joined.groupby("golden_id")["system"].nunique()
@@ -90,7 +109,8 @@ def test_rerunning_match_changes_nothing(matched):
     assert xref(matched).sort_values(["system", "source_key"]).equals(golden.sort_values(["system", "source_key"]))
 
 
-def test_each_golden_record_is_announced_once_with_its_source_keys(matched):
+def test_each_golden_record_is_announced_once_with_its_source_keys(shared):
+    matched = shared
     with matched.session() as s:
         events = s.execute(select(OutboxEvent.type, OutboxEvent.subject, OutboxEvent.data)).all()
     assert {e.type for e in events} == {"mdm.customer.created"}
@@ -98,7 +118,8 @@ def test_each_golden_record_is_announced_once_with_its_source_keys(matched):
     assert all(e.data["xref"] for e in events)
 
 
-def test_incremental_matching_reaches_the_same_clusters_as_bulk(matched, tmp_path):
+def test_incremental_matching_reaches_the_same_clusters_as_bulk(shared, tmp_path):
+    matched = shared
     with matched.session() as s:
         model = s.get(MatchModelRow, "customer")
         saved = (model.rules_hash, model.model)
