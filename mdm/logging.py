@@ -28,8 +28,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 HUMAN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
 MAX_CORRELATION_ID = 128  # the width of the correlation_id columns
-_VALID_ID = re.compile(r"^[A-Za-z0-9._:/@+=-]{1,%d}$" % MAX_CORRELATION_ID)
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+_VALID_ID = re.compile(r"[A-Za-z0-9._:/@+=-]{1,%d}" % MAX_CORRELATION_ID)
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
 # Attributes every LogRecord has; anything else came in through `extra=`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "correlation_id"}
 
@@ -64,9 +64,9 @@ def correlation_id_from_headers(headers: Mapping[str, str]) -> str | None:
     """A caller's id: `X-Correlation-ID` if it is usable as one, else the
     trace-id of a W3C `traceparent`; None when neither is there."""
     given = (headers.get("x-correlation-id") or "").strip()
-    if given and _VALID_ID.match(given):
+    if given and _VALID_ID.fullmatch(given):
         return given
-    match = _TRACEPARENT.match((headers.get("traceparent") or "").strip().lower())
+    match = _TRACEPARENT.fullmatch((headers.get("traceparent") or "").strip().lower())
     if match and match.group(1) != "0" * 32:
         return match.group(1)
     return None

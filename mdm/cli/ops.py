@@ -87,7 +87,7 @@ def status() -> None:
     for column in ("system", "domain", "file", "finished", "read", "stored", "unchanged", "rejected"):
         loads.add_column(column, justify="left" if column in ("system", "domain", "file", "finished") else "right")
     for load in hub.last_loads:
-        loads.add_row(load["system"], load["domain"], Path(load["file"] or "-").name,
+        loads.add_row(load["system"], load["domain"], Path(load["file"]).name if load["file"] else "(API)",
                       f"{load['finished_at']:%Y-%m-%d %H:%M}" if load["finished_at"] else "-",
                       *(str(load[k]) for k in ("read", "stored", "unchanged", "rejected")))
     console.print(loads)
