@@ -52,35 +52,37 @@ def rules_hash(rules: MatchRules) -> str:
     return hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
 
 
-def pending_records(session: Session, domain: str) -> list[int]:
-    return list(
-        session.scalars(
-            select(SourceRecord.id).where(
-                SourceRecord.domain == domain,
-                SourceRecord.deleted.is_(False),
-                or_(SourceRecord.matched_version.is_(None), SourceRecord.matched_version != SourceRecord.version),
-            )
+def pending_records(session: Session, domain: str) -> tuple[list[int], list[int]]:
+    """(live records with a version not yet matched, deleted records not yet removed)."""
+    live, removed = [], []
+    for rid, deleted in session.execute(
+        select(SourceRecord.id, SourceRecord.deleted).where(
+            SourceRecord.matched_version.is_(None), SourceRecord.domain == domain
         )
-    )
+    ):
+        (removed if deleted else live).append(rid)
+    return live, removed
 
 
-def removed_records(session: Session, domain: str) -> list[int]:
-    """Deleted source records that still sit in a golden record."""
-    return list(
-        session.scalars(
-            select(SourceRecord.id)
-            .join(Xref, Xref.record_id == SourceRecord.id)
-            .where(SourceRecord.domain == domain, SourceRecord.deleted.is_(True))
-        )
-    )
+# Parsed models by (domain, trained_at): an incremental run must not re-parse
+# a large term-frequency table on every call. Keyed by the row's training
+# time, so a retrain by any worker is picked up.
+_MODELS: dict[str, tuple[str, tuple[MatchModel, dict[str, pd.Series], str]]] = {}
 
 
 def load_model(session: Session, domain: str) -> tuple[MatchModel, dict[str, pd.Series], str] | None:
-    row = session.get(MatchModelRow, domain)
-    if row is None:
+    head = session.execute(
+        select(MatchModelRow.trained_at, MatchModelRow.rules_hash).where(MatchModelRow.domain == domain)
+    ).first()
+    if head is None:
         return None
-    tf = {name: pd.Series(values, dtype=float) for name, values in row.model.get("term_frequencies", {}).items()}
-    return MatchModel.model_validate(row.model["model"]), tf, row.rules_hash
+    stamp = f"{head.trained_at.isoformat()}|{head.rules_hash}"
+    cached = _MODELS.get(domain)
+    if cached is None or cached[0] != stamp:
+        row = session.get(MatchModelRow, domain)
+        tf = {name: pd.Series(values, dtype=float) for name, values in row.model.get("term_frequencies", {}).items()}
+        cached = _MODELS[domain] = (stamp, (MatchModel.model_validate(row.model["model"]), tf, row.rules_hash))
+    return cached[1]
 
 
 def save_model(session: Session, domain: str, model: MatchModel, tf: dict[str, pd.Series], digest: str, now) -> None:
@@ -112,8 +114,7 @@ def match_domain(
         survivorship = load_survivorship_rules(Settings().rules_dir, domain)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    pending = pending_records(session, domain)
-    removed = removed_records(session, domain)
+    pending, removed = pending_records(session, domain)
     stored = load_model(session, domain)
     digest = rules_hash(rules)
     bulk = retrain or stored is None or stored[2] != digest
@@ -134,7 +135,7 @@ def match_domain(
             session, domain, affected, pd.Series(dtype="int64"), now=now, removed=removed,
             correlation_id=correlation_id, survivorship=survivorship,
         )
-        _finish(session, domain, pending, affected, rules, bulk)
+        _finish(session, domain, pending, removed, affected, rules, bulk)
         session.commit()
         return MatchReport(domain, "bulk" if bulk else "incremental", golden=stats, timings=timings)
 
@@ -152,7 +153,7 @@ def match_domain(
         correlation_id=correlation_id, whole_domain=bulk, survivorship=survivorship,
     )
     n_review = _write_review(session, domain, affected, result, labels, set(zip(*cl)), now)
-    _finish(session, domain, pending, affected, rules, bulk)
+    _finish(session, domain, pending, removed, affected, rules, bulk)
     timings["write"] = time.perf_counter() - mark
     session.commit()
     return MatchReport(
@@ -260,13 +261,13 @@ def _write_review(session, domain, frame, result, labels, barred: set, now) -> i
     return len(keys)
 
 
-def _finish(session, domain, pending: list[int], frame: pd.DataFrame, rules, bulk: bool) -> None:
+def _finish(session, domain, pending: list[int], removed: list[int], frame: pd.DataFrame, rules, bulk: bool) -> None:
     """Refresh blocking keys of re-matched records and mark them matched."""
     if bulk:
         session.execute(delete(BlockingKey).where(BlockingKey.domain == domain))
         refresh = frame
     else:
-        ids = pending
+        ids = [*pending, *removed]
         for start in range(0, len(ids), CHUNK):
             session.execute(delete(BlockingKey).where(BlockingKey.record_id.in_(ids[start : start + CHUNK])))
         refresh = frame.loc[frame.index.intersection(pending)]
@@ -276,9 +277,10 @@ def _finish(session, domain, pending: list[int], frame: pd.DataFrame, rules, bul
         records = keys[["record_id", "domain", "key_name", "key_value"]].to_dict("records")
         for start in range(0, len(records), WRITE_CHUNK):
             session.execute(insert(BlockingKey), records[start : start + WRITE_CHUNK])
-    for start in range(0, len(pending), CHUNK):
+    done = [*pending, *removed]
+    for start in range(0, len(done), CHUNK):
         session.execute(
             update(SourceRecord)
-            .where(SourceRecord.id.in_(pending[start : start + CHUNK]))
+            .where(SourceRecord.id.in_(done[start : start + CHUNK]))
             .values(matched_version=SourceRecord.version)
         )

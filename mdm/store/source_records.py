@@ -97,6 +97,7 @@ def store_records(
             update(table).where(table.c.id == bindparam("rid")).values(
                 version=bindparam("version"), content_hash=bindparam("content_hash"),
                 deleted=bindparam("deleted"), updated_at=bindparam("updated_at"),
+                matched_version=None,  # pending for the matcher again
             ),
             updates,
         )
@@ -130,7 +131,7 @@ def mark_deleted(
         session.execute(
             update(SourceRecord)
             .where(SourceRecord.id == rid)
-            .values(version=version + 1, content_hash=DELETED_HASH, deleted=True, updated_at=now)
+            .values(version=version + 1, content_hash=DELETED_HASH, deleted=True, updated_at=now, matched_version=None)
         )
     if live:
         session.connection().execute(

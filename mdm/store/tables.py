@@ -78,7 +78,8 @@ class SourceRecord(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Version last seen by the matcher; differs from `version` while unmatched.
+    # Version last seen by the matcher; NULL while a new version waits to be
+    # matched, so the pending records are found through the index.
     matched_version: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
