@@ -189,12 +189,10 @@ def tf_values(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict[str, p
     tables = term_frequencies(df, rules) if tables is None else tables
     lp = positions(df, left_ids)
     out = np.full((len(lp), len(rules.comparisons)), np.nan)
-    columns = ColumnCodes(df)
     for k, comparison in enumerate(rules.comparisons):
         if not comparison.term_frequency or comparison.name not in tables:
             continue
-        codes, values = columns[comparison.field]
-        per_value = tables[comparison.name].reindex(values).to_numpy(dtype=float)
-        per_value = np.append(per_value, np.nan)  # code -1 (null) -> NaN
-        out[:, k] = per_value[codes[lp]]
+        values = column_or_null(df, comparison.field)
+        per_record = values.dropna().astype(str).map(tables[comparison.name]).reindex(values.index)
+        out[:, k] = per_record.to_numpy(dtype=float)[lp]
     return out
