@@ -25,7 +25,7 @@ from mdm.match.rules import MatchRules
 from mdm.models.fields import CANONICAL_FIELDS, DOMAINS
 from mdm.resolve.run import match_domain
 from mdm.rules import MATCHED_DOMAINS
-from mdm.store.source_records import store_records
+from mdm.store.source_records import mark_deleted, store_records
 from mdm.store.tables import (
     GoldenRecord,
     IdempotencyKey,
@@ -33,14 +33,12 @@ from mdm.store.tables import (
     MatchCandidate,
     Reject,
     SourceRecord,
-    SourceRecordVersion,
     Xref,
 )
 
 KEY_FIELD = "key"  # the source's primary key inside each record
 UPDATED_FIELD = "updated_at"  # the source's change time, optional
 MAX_RECORDS = 1000
-DELETED_HASH = hashlib.sha256(b"deleted").hexdigest()
 
 RulesFor = Callable[[str], MatchRules]
 log = logging.getLogger(__name__)
@@ -299,17 +297,7 @@ def delete_record(
         golden_id = session.scalar(select(Xref.golden_id).where(Xref.record_id == record.id))
         already = record.deleted
         if not already:
-            record.version += 1
-            record.deleted = True
-            # Any later upsert differs from this hash, so it brings the record back.
-            record.content_hash = DELETED_HASH
-            record.updated_at = now
-            session.add(
-                SourceRecordVersion(
-                    record_id=record.id, version=record.version, content_hash=DELETED_HASH, raw={}, fields={},
-                    extra={"deleted": True}, source_updated_at=None, loaded_at=now, correlation_id=correlation_id,
-                )
-            )
+            mark_deleted(session, system, domain, [key], now=now, correlation_id=correlation_id)
             session.commit()
             if domain in MATCHED_DOMAINS:
                 match_domain(session, domain, rules_for(domain), now=now, correlation_id=correlation_id)
