@@ -122,6 +122,12 @@ def normalized_text(s: pd.Series, split_numbers: bool = False) -> pd.Series:
     return _clean(text.str.replace(r"\s+", " ", regex=True).str.strip())
 
 
+@register("letters")
+def letters(s: pd.Series) -> pd.Series:
+    """Upper-case letters only: "PLMB03" -> "PLMB"."""
+    return _clean(_str(s).str.upper().str.replace(r"[^A-Z]", "", regex=True))
+
+
 @register("digits")
 def digits(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.replace(r"\D", "", regex=True))

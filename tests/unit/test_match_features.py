@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from mdm.match.features import normalized_text, numbers, skeleton, sorted_tokens, tokens, zip5
+from mdm.match.features import letters, normalized_text, numbers, skeleton, sorted_tokens, tokens, zip5
 
 
 def s(*values):
@@ -32,3 +32,7 @@ def test_sorted_tokens_match_swapped_names_and_can_drop_initials():
 
 def test_tokens_feature_is_a_list_per_record():
     assert tokens(s("Acme Widgets Co", None), min_length=3).tolist() == [["ACME", "WIDGETS"], None]
+
+
+def test_letters_and_skeleton_relate_category_codes_to_names():
+    assert skeleton(letters(s("PLMB03", "Plumbing"))).tolist() == ["PLMB", "PLMBNG"]
