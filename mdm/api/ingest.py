@@ -7,15 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mdm.api.errors import Conflict, DomainError, NotFound
@@ -25,6 +23,7 @@ from mdm.match.rules import MatchRules
 from mdm.models.fields import CANONICAL_FIELDS, DOMAINS
 from mdm.resolve.run import match_domain
 from mdm.rules import MATCHED_DOMAINS
+from mdm.resolve.locks import domain_lock
 from mdm.store.source_records import mark_deleted, store_records
 from mdm.store.tables import (
     GoldenRecord,
@@ -119,32 +118,6 @@ def _short(value: Any) -> str:
 def request_hash(system: str, domain: str, records: list[Any]) -> str:
     blob = json.dumps([system, domain, records], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-_local_locks: dict[str, threading.Lock] = {}
-_local_guard = threading.Lock()
-
-
-@contextmanager
-def domain_lock(session: Session, domain: str) -> Iterator[None]:
-    """One writer per domain at a time: in this process, and across workers
-    through a PostgreSQL advisory lock held on its own connection."""
-    with _local_guard:
-        local = _local_locks.setdefault(domain, threading.Lock())
-    with local:
-        engine = session.get_bind()
-        if engine.dialect.name != "postgresql":
-            yield
-            return
-        key = int.from_bytes(hashlib.sha256(f"mdm-match:{domain}".encode()).digest()[:8], "big", signed=True)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            conn.commit()
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
 
 
 def upsert_records(

@@ -11,6 +11,7 @@ from mdm.cli.app import app, console, fail, open_store
 from mdm.cli.setup import ensure_schema
 from mdm.match.rules import RulesError
 from mdm.models.fields import DOMAINS
+from mdm.resolve.locks import domain_lock
 from mdm.resolve.prices import PriceReport, match_prices
 from mdm.resolve.run import MatchReport, match_domain
 from mdm.rules import load_match_rules
@@ -24,7 +25,7 @@ def run_matching(store, settings: Settings, domains: list[str], retrain: bool = 
     for domain in [d for d in DOMAINS if d in domains]:
         now = datetime.now(timezone.utc)
         try:
-            with console.status(f"matching {domain}…"), store.session() as session:
+            with console.status(f"matching {domain}…"), store.session() as session, domain_lock(session, domain):
                 if domain == "price":
                     reports.append(match_prices(session, now=now, rules_dir=settings.rules_dir))
                 else:

@@ -29,7 +29,7 @@ from mdm.resolve.links import apply_must_links, must_link_pairs, standing_cannot
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
-from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord, Xref
+from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
 CHUNK = 900
 WRITE_CHUNK = 5000
