@@ -156,6 +156,13 @@ class ReviewItem:
     async def prior_weight(self, info: Info) -> float | None:
         return (await _comparison(info, self._candidate)).prior_weight
 
+    @strawberry.field(
+        description="The total of the itemised weights (prior plus comparisons). It differs from matchWeight by "
+        "term-frequency adjustments the explanation does not itemise."
+    )
+    async def explained_weight(self, info: Info) -> float | None:
+        return (await _comparison(info, self._candidate)).total_weight
+
     @strawberry.field(description="The golden record merging would produce (null for price conflicts).")
     async def merge_preview(self, info: Info) -> MergePreview | None:
         rules = info.context.services.rulebook()

@@ -45,6 +45,11 @@ from mdm.store.tables import (
 from mdm.survivorship import validate_value
 
 PRICE_CONFLICT = "price_conflict"
+# A rejected pair leaves the queue as superseded: the matcher re-proposes a
+# superseded pair once no standing cannot-link bars it (one of the records
+# changed in a compared field), never a "rejected" one. The steward's
+# not-a-match itself is the steward_decision row.
+REJECTED = "superseded"
 BULK_LIMIT = 500
 CHUNK = 900
 
@@ -105,7 +110,7 @@ def merge(session: Session, candidate_id: int, *, actor: str, reason: str | None
 def not_a_match(session: Session, candidate_id: int, *, actor: str, reason: str | None, rules: RuleBook, now: datetime) -> Outcome:
     """Reject a match candidate: a cannot-link that stands until one of the
     two records changes in a compared field; then the pair may come back."""
-    candidate = _claim(session, candidate_id, "rejected", now)
+    candidate = _claim(session, candidate_id, REJECTED, now)
 
     def act(decision: StewardDecision) -> list[int]:
         pair = (candidate.left_record_id, candidate.right_record_id)
@@ -125,8 +130,8 @@ def not_a_match(session: Session, candidate_id: int, *, actor: str, reason: str 
 def acknowledge_price_conflict(
     session: Session, candidate_id: int, *, actor: str, reason: str | None, now: datetime
 ) -> Outcome:
-    """Accept the price survivorship chose for a price conflict (to use
-    another price, override the golden price's unit_price instead)."""
+    """Accept the price survivorship chose for a price conflict (golden
+    prices are settled from their sources, so another price is fixed there)."""
     candidate = _claim(session, candidate_id, "accepted", now, kind=PRICE_CONFLICT)
     decision = _new_decision(session, "price_ack", candidate.domain, {"candidates": [candidate.id]}, actor, reason, now)
     golden_ids = list((candidate.explanation or {}).get("golden_ids") or [])
@@ -167,7 +172,7 @@ def bulk(
         claimed.extend(session.execute(
             update(MatchCandidate)
             .where(MatchCandidate.id.in_(ids[start : start + CHUNK]), MatchCandidate.status == "pending")
-            .values(status="accepted" if accept else "rejected", decided_at=now)
+            .values(status="accepted" if accept else REJECTED, decided_at=now)
             .returning(MatchCandidate.id, MatchCandidate.left_record_id, MatchCandidate.right_record_id)
         ).all())
     if not claimed:
@@ -390,9 +395,12 @@ def _mark_undone(session: Session, target: StewardDecision, undo_id: int) -> Non
 
 
 def _reopen(session: Session, candidate_ids: list[int], target: StewardDecision, now: datetime) -> None:
-    """Candidates the decision settled go back to the matcher, which puts
-    them in the queue again when they still score in the review band."""
-    status = "accepted" if target.kind in ("merge", "bulk_merge") else "rejected"
+    """Accepted candidates go back to the matcher, which puts them in the
+    queue again when they still score in the review band (rejected ones are
+    superseded already and return once their cannot-link is gone)."""
+    if target.kind not in ("merge", "bulk_merge"):
+        return
+    status = "accepted"
     for start in range(0, len(candidate_ids), CHUNK):
         session.execute(
             update(MatchCandidate)
@@ -446,7 +454,10 @@ def _claim(session: Session, candidate_id: int, status: str, now: datetime, kind
     if taken != 1:
         session.rollback()
         current = session.scalar(select(MatchCandidate.status).where(MatchCandidate.id == candidate_id))
-        raise Conflict(f"match candidate {candidate_id} is no longer pending: it is {current} (decided by someone else)")
+        raise Conflict(
+            f"match candidate {candidate_id} is no longer pending ({current}): another steward decided it, "
+            "or re-matching replaced it"
+        )
     session.refresh(candidate)
     return candidate
 

@@ -12,7 +12,7 @@ export const title = "Compare";
 
 const QUERY = `query Item($id: Int!) {
   reviewItem(id: $id) {
-    id kind domain status score matchWeight priority closeness activity ageDays createdAt lastSourceChange conflict priorWeight
+    id kind domain status score matchWeight priority closeness activity ageDays createdAt lastSourceChange conflict priorWeight explainedWeight
     left { id system key version fields goldenId }
     right { id system key version fields goldenId }
     leftGolden { id version values }
@@ -92,7 +92,15 @@ function waterfall(item) {
       h("tbody", {},
         h("tr", {}, h("th", { scope: "row" }, "prior"), h("td", {}, ""), weightCell(item.priorWeight)),
         rows.map((c) => h("tr", {}, h("th", { scope: "row" }, c.comparison), h("td", {}, c.level), weightCell(c.weight))),
+        tfAdjustment(item),
         h("tr", { class: "total" }, h("th", { scope: "row" }, "total"), h("td", {}, pct(item.score)), weightCell(item.matchWeight)))));
+}
+
+function tfAdjustment(item) {
+  if (item.matchWeight === null || item.explainedWeight === null) return null;
+  const rest = item.matchWeight - item.explainedWeight;
+  if (Math.abs(rest) < 0.01) return null;
+  return h("tr", {}, h("th", { scope: "row" }, "term frequency"), h("td", { class: "muted" }, "rare or common values"), weightCell(rest));
 }
 
 function preview(item) {
