@@ -34,7 +34,7 @@ export function when(iso) {
 
 export function render(...children) {
   const main = document.getElementById("main");
-  main.replaceChildren(...children.flat());
+  main.replaceChildren(...children.flat(Infinity).filter((child) => child !== null && child !== undefined && child !== false));
   return main;
 }
 
@@ -66,7 +66,7 @@ export function confirmAction({ title, body, confirmLabel = "Confirm", reason = 
   ok.firstChild.textContent = `${confirmLabel} `;
   reasonField.hidden = !reason;
   reasonInput.value = "";
-  reasonInput.required = reasonRequired;
+  reasonInput.setAttribute("aria-required", String(reasonRequired));
   error.textContent = "";
   const previous = document.activeElement;
   return new Promise((resolve) => {

@@ -4,11 +4,9 @@ real way (once per backend), an app around them, and keys of each role."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import uuid
 import warnings
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -19,37 +17,10 @@ warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 
 from starlette.testclient import TestClient  # noqa: E402
 from steward_api import StewardApi  # noqa: E402
+from steward_seed import IN_CI, keys_for, seed_customers, sqlite_copy  # noqa: E402
 
-from mdm.api import create_app, create_key  # noqa: E402
-from mdm.ingest import load_file, load_mapping  # noqa: E402
-from mdm.resolve.run import match_domain  # noqa: E402
-from mdm.rules import load_match_rules  # noqa: E402
-from mdm.settings import BUNDLED_RULES_DIR  # noqa: E402
+from mdm.api import create_app  # noqa: E402
 from mdm.store import Store  # noqa: E402
-from mdm.store.migrate import upgrade  # noqa: E402
-
-SEED = Path(__file__).resolve().parents[2] / "seed_data"
-CUSTOMER_FILES = ["erp_customers", "crm_accounts", "crm_contacts", "wms_ship_to"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def seed_customers(store: Store, rejects: Path) -> None:
-    """Load the seed customer exports with their mappings and match them."""
-    upgrade(store.engine)
-    for stem in CUSTOMER_FILES:
-        data = next(p for p in SEED.glob(f"{stem}.*") if not p.name.endswith(".mapping.yaml"))
-        with store.session() as session:
-            load_file(session, data, load_mapping(SEED / f"{stem}.mapping.yaml"), rejects_path=rejects / f"{stem}.rejects.csv")
-    with store.session() as session:
-        match_domain(session, "customer", load_match_rules(BUNDLED_RULES_DIR, "customer"), now=datetime.now(timezone.utc))
-
-
-def keys_for(store: Store) -> dict[str, str]:
-    with store.session() as session:
-        keys = {role: create_key(session, role, name=f"test-{role}").key for role in ("reader", "steward", "admin")}
-        for system in ("ERP", "CRM", "WMS"):
-            keys[f"publisher:{system}"] = create_key(session, "publisher", system=system, name=f"test-{system}").key
-    return keys
 
 
 @pytest.fixture(scope="session")
@@ -63,12 +34,6 @@ def seeded_sqlite_file(tmp_path_factory) -> Path:
     finally:
         store.close()
     return path
-
-
-def sqlite_copy(template: Path, folder: Path) -> Store:
-    path = folder / "mdm.db"
-    shutil.copyfile(template, path)
-    return Store.open(f"sqlite:///{path}")
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
