@@ -83,3 +83,14 @@ def test_without_a_header_the_hub_makes_one_up_and_says_which(hub):
 def test_trace_of_an_unknown_id_fails_with_a_clear_message(hub, cli):
     result = cli("trace", "no-such-id", ok=False)
     assert result.exit_code == 1 and "nothing carries the correlation id 'no-such-id'" in result.output
+
+
+def test_a_delete_carries_the_callers_correlation_id_into_the_golden_change(hub, cli):
+    delete = 'mutation { deleteSourceRecord(system: "WEB", domain: CUSTOMER, key: "W-81") { goldenStatus } }'
+    with TestClient(create_app(hub)) as client:
+        push(client, hub.keys["publisher"], {}, [{**ROBERT_AGAIN, "key": "W-81", "email": "someone.else@mail.example"}])
+        response = client.post("/graphql", json={"query": delete}, headers={
+            "Authorization": f"Bearer {hub.keys['publisher']}", "X-Correlation-ID": "cleanup-7"})
+    assert response.headers["X-Correlation-ID"] == "cleanup-7" and not response.json().get("errors")
+    out = cli("trace", "cleanup-7").output
+    assert "WEB customer W-81 version 2" in out and "golden change" in out
