@@ -267,3 +267,41 @@ def year(s: pd.Series) -> pd.Series:
 @register("month_day")
 def month_day(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.extract(r"^\d{4}-?(\d{2}-?\d{2})", expand=False))
+
+
+# -- product descriptions ----------------------------------------------------------
+
+
+def _product_parser(abbreviations: dict | None):
+    from mdm.match.product_text import parse
+
+    return lambda value: parse(value, abbreviations)
+
+
+@register("product_terms")
+def product_terms(s: pd.Series, terms: bool = True, sizes: bool = True, abbreviations: dict | None = None) -> pd.Series:
+    """A product description as sorted canonical attributes (``mdm.match.product_text``).
+
+    "SCR HEX 1/4-20X1 ZN 100/BX" and "Hex Cap Screw 1/4-20 x 1in Zinc Plated,
+    Box of 100" both give "1 1/4-20 HEX SCR ZN"; ``terms``/``sizes`` pick the
+    words or the numeric attributes. ``abbreviations`` extends the vocabulary.
+    """
+    parse = _product_parser(abbreviations)
+
+    def attributes(value: str) -> str:
+        parsed = parse(value)
+        return " ".join((parsed.sizes if sizes else ()) + (parsed.terms if terms else ()))
+
+    return per_unique(s, attributes)
+
+
+@register("pack_count")
+def pack_count(s: pd.Series) -> pd.Series:
+    """The count a package holds, from the description: "100/BX", "Box of 100", "12CT" -> "100"/"12"."""
+    parse = _product_parser(None)
+
+    def count(value: str) -> str | None:
+        pack = parse(value).pack
+        return None if pack is None else str(pack)
+
+    return per_unique(s, count)
