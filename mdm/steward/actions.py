@@ -15,6 +15,7 @@ undo(session, outcome.decision_id, actor="apikey:ann", reason="wrong pair", rule
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from mdm.resolve.locks import domain_lock
 from mdm.resolve.links import add_cannot_link, add_must_link, mark_for_rematch, ordered, remove_links
 from mdm.resolve.lookup import resolve_golden_id
 from mdm.resolve.run import match_domain
@@ -35,7 +37,6 @@ from mdm.store.tables import (
     GoldenOverride,
     GoldenRecord,
     MatchCandidate,
-    MatchModelRow,
     MustLink,
     OutboxEvent,
     SourceRecord,
@@ -85,9 +86,52 @@ class _InTransaction:
         return getattr(self._session, name)
 
 
+def _one_writer(domain_of: Callable[..., str]):
+    """Run the action holding its domain's matching lock (the one ingest and
+    `mdm match` take), before it writes anything: a decision that held a
+    candidate's row while waiting for a match run that needs that row would
+    wait forever."""
+
+    def wrap(action):
+        @functools.wraps(action)
+        def run(session: Session, *args, **kwargs):
+            with domain_lock(session, domain_of(session, *args, **kwargs)):
+                return action(session, *args, **kwargs)
+
+        return run
+
+    return wrap
+
+
+def _candidate_domain(session: Session, candidate_id: int, **_) -> str:
+    candidate = session.get(MatchCandidate, candidate_id)
+    if candidate is None:
+        raise NotFound(f"no match candidate {candidate_id}")
+    return candidate.domain
+
+
+def _record_domain(session: Session, record_id: int, **_) -> str:
+    record = session.get(SourceRecord, record_id)
+    if record is None or record.deleted:
+        raise NotFound(f"no live source record {record_id}")
+    return record.domain
+
+
+def _golden_domain(session: Session, golden_id: str, *_, **__) -> str:
+    return _active_golden(session, golden_id).domain
+
+
+def _decision_domain(session: Session, decision_id: int, **_) -> str:
+    decision = session.get(StewardDecision, decision_id)
+    if decision is None:
+        raise NotFound(f"no steward decision {decision_id}")
+    return decision.domain
+
+
 # --- match candidates ----------------------------------------------------------------
 
 
+@_one_writer(_candidate_domain)
 def merge(session: Session, candidate_id: int, *, actor: str, reason: str | None, rules: RuleBook, now: datetime) -> Outcome:
     """Accept a match candidate: its two records stay in one golden record."""
     candidate = _claim(session, candidate_id, "accepted", now)
@@ -107,6 +151,7 @@ def merge(session: Session, candidate_id: int, *, actor: str, reason: str | None
     return outcome
 
 
+@_one_writer(_candidate_domain)
 def not_a_match(session: Session, candidate_id: int, *, actor: str, reason: str | None, rules: RuleBook, now: datetime) -> Outcome:
     """Reject a match candidate: a cannot-link that stands until one of the
     two records changes in a compared field; then the pair may come back."""
@@ -127,6 +172,7 @@ def not_a_match(session: Session, candidate_id: int, *, actor: str, reason: str 
     return outcome
 
 
+@_one_writer(_candidate_domain)
 def acknowledge_price_conflict(
     session: Session, candidate_id: int, *, actor: str, reason: str | None, now: datetime
 ) -> Outcome:
@@ -141,6 +187,7 @@ def acknowledge_price_conflict(
     return Outcome(decision.id, decision.kind, decision.domain, state, state, golden_ids, [], [candidate.id])
 
 
+@_one_writer(lambda session, **kw: matched_domain(kw["domain"]))
 def bulk(
     session: Session,
     *,
@@ -231,6 +278,7 @@ def bulk_selection(
 # --- golden records ------------------------------------------------------------------
 
 
+@_one_writer(_record_domain)
 def split(
     session: Session, record_id: int, *, into: str | None = None, actor: str, reason: str | None, rules: RuleBook,
     now: datetime,
@@ -277,6 +325,7 @@ def split(
     )
 
 
+@_one_writer(_golden_domain)
 def override(
     session: Session, golden_id: str, attribute: str, value: Any, *, actor: str, reason: str, rules: RuleBook,
     now: datetime,
@@ -314,6 +363,7 @@ def override(
     )
 
 
+@_one_writer(_golden_domain)
 def unpin(
     session: Session, golden_id: str, attribute: str, *, actor: str, reason: str | None, rules: RuleBook, now: datetime
 ) -> Outcome:
@@ -338,6 +388,7 @@ def unpin(
 # --- undo ----------------------------------------------------------------------------
 
 
+@_one_writer(_decision_domain)
 def undo(session: Session, decision_id: int, *, actor: str, reason: str | None, rules: RuleBook, now: datetime) -> Outcome:
     """Reverse an earlier decision: drop its links (restoring the ones it
     replaced) or its override, put its candidates back for re-matching, and
@@ -437,8 +488,8 @@ def _undo_pin(session: Session, target: StewardDecision, now: datetime) -> list[
 def _claim(session: Session, candidate_id: int, status: str, now: datetime, kind: str = "match") -> MatchCandidate:
     """Take a pending candidate for this decision. The conditional UPDATE is
     the arbiter: of two stewards deciding one candidate at once, the second
-    finds it no longer pending (PostgreSQL makes it wait on the row lock;
-    SQLite on the write lock) and gets a Conflict."""
+    (after waiting for the domain lock, or on PostgreSQL for the row lock)
+    finds it no longer pending and gets a Conflict."""
     candidate = session.get(MatchCandidate, candidate_id)
     if candidate is None:
         raise NotFound(f"no match candidate {candidate_id}")
@@ -460,11 +511,6 @@ def _claim(session: Session, candidate_id: int, status: str, now: datetime, kind
         )
     session.refresh(candidate)
     return candidate
-
-
-def _lock_domain(session: Session, domain: str) -> None:
-    # One re-match per domain at a time on PostgreSQL (SQLite has one writer anyway).
-    session.execute(select(MatchModelRow.domain).where(MatchModelRow.domain == domain).with_for_update())
 
 
 def _new_decision(session, kind, domain, payload, actor, reason, now) -> StewardDecision:
@@ -492,7 +538,6 @@ def _decide(
     the records it returns (with every member of their golden records), audit
     the golden records before and after, and commit."""
     try:
-        _lock_domain(session, domain)
         decision = _new_decision(session, kind, domain, payload, actor, reason, now)
         records = act(decision)
         before_of = golden_of(session, records)
