@@ -45,6 +45,21 @@ function attributes(record, pinned) {
       }))));
 }
 
+// Canonical attributes (shared/DESIGN.md); the server validates the name and value.
+const ATTRIBUTES = {
+  CUSTOMER: ["name", "given_name", "family_name", "organization", "tax_id", "email", "phone", "address_line1", "address_line2",
+    "city", "region", "postal_code", "country", "date_of_birth", "credit_limit", "payment_terms", "segment", "account_owner", "status"],
+  ITEM: ["name", "description", "manufacturer", "mpn", "gtin", "sku", "category", "base_uom", "uom", "pack_qty", "weight_kg", "status"],
+};
+
+function pinOther(record) {
+  const missing = (ATTRIBUTES[record.domain] || []).filter((a) => !(a in (record.values || {})));
+  if (!missing.length || record.status !== "ACTIVE") return null;
+  const choice = h("select", { id: "pin-other", "aria-label": "Attribute without a value" }, missing.map((a) => h("option", { value: a }, a.replaceAll("_", " "))));
+  return h("p", { class: "pin-other" }, "Set an attribute that has no value: ", choice, " ",
+    h("button", { type: "button", class: "small", onclick: () => pinValue(record, choice.value, null) }, "Override…"));
+}
+
 function sources(record) {
   return h("section", { class: "panel", "aria-labelledby": "src-h" },
     h("h2", { id: "src-h" }, `Source records (${record.sourceRecords.length})`),
@@ -98,7 +113,7 @@ export async function render({ match }, { go }) {
       ? h("p", { class: "notice" }, "Pending review: ", record.matchCandidates.map((c) => h("a", { href: `#/item/${c.id}` }, `#${c.id} (${pct(c.matchProbability)}) `)))
       : null,
     h("div", { class: "split" },
-      h("div", { class: "main-col" }, attributes(record, data.pinnedValues), sources(record)),
+      h("div", { class: "main-col" }, attributes(record, data.pinnedValues), pinOther(record), sources(record)),
       h("div", { class: "side-col" }, decisions(data.stewardDecisions), history(record))),
   );
 }
