@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from mdm.ids import new_golden_id
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
 from mdm.resolve.golden import build_clusters, pinned_overrides
+from mdm.store.bulk import bulk_insert
 from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
 from mdm.survivorship import SurvivorshipRules
 
@@ -175,20 +176,20 @@ def apply_clusters(
             stats.deleted += 1
 
     for chunk in _chunks(new_rows, WRITE_CHUNK):
-        session.execute(insert(GoldenRecord), chunk)
+        bulk_insert(session, GoldenRecord, chunk)
     for chunk in _chunks(updates, WRITE_CHUNK):
         session.execute(update(GoldenRecord), chunk)
     if aliases:
-        session.execute(insert(GoldenAlias), aliases)
+        bulk_insert(session, GoldenAlias, aliases)
         # Aliases of a retired id follow it to the new survivor.
         for row in aliases:
             session.execute(
                 update(GoldenAlias).where(GoldenAlias.golden_id == row["alias_id"]).values(golden_id=row["golden_id"])
             )
     for chunk in _chunks(versions, WRITE_CHUNK):
-        session.execute(insert(GoldenRecordVersion), chunk)
+        bulk_insert(session, GoldenRecordVersion, chunk)
     for chunk in _chunks(events, WRITE_CHUNK):
-        session.execute(insert(OutboxEvent), chunk)
+        bulk_insert(session, OutboxEvent, chunk)
 
     _write_xref(session, domain, frame, clusters, gid_of_label, current, decided_by or {}, removed, now)
     stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
@@ -243,5 +244,5 @@ def _write_xref(session, domain, frame, clusters, gid_of_label, current, decided
     for chunk in _chunks(stale):
         session.execute(delete(Xref).where(Xref.record_id.in_(chunk)))
     for chunk in _chunks(rows, WRITE_CHUNK):
-        session.execute(insert(Xref), chunk)
+        bulk_insert(session, Xref, chunk)
 

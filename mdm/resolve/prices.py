@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from mdm.ids import new_golden_id
@@ -57,6 +57,7 @@ from mdm.resolve.frames import current_records
 from mdm.rules import read_rule_file, rules_path, load_survivorship_rules
 from mdm.settings import Settings
 from mdm.standardize import InvalidValue, normalize_uom
+from mdm.store.bulk import bulk_insert
 from mdm.store.tables import (
     GoldenAlias,
     GoldenRecord,
@@ -653,13 +654,13 @@ def _write_goldens(session, goldens, ids, existing, leftover, frame, now, correl
         _retire(gone.row, "deleted", None, now, correlation_id, DOMAIN, updates, versions, events)
         report.deleted += 1
     for chunk in _chunks(new_rows):
-        session.execute(insert(GoldenRecord), chunk)
+        bulk_insert(session, GoldenRecord, chunk)
     for chunk in _chunks(updates):
         session.execute(update(GoldenRecord), chunk)
     for chunk in _chunks(versions):
-        session.execute(insert(GoldenRecordVersion), chunk)
+        bulk_insert(session, GoldenRecordVersion, chunk)
     for chunk in _chunks(events):
-        session.execute(insert(OutboxEvent), chunk)
+        bulk_insert(session, OutboxEvent, chunk)
 
 
 def _home(goldens: list[_Golden], ids: list[str]) -> dict[int, str]:
@@ -688,7 +689,7 @@ def _write_xref(session, golden_of: dict[int, str], goldens, ids, frame, now) ->
         if current.get(rid) != gid
     ]
     for chunk in _chunks(rows):
-        session.execute(insert(Xref), chunk)
+        bulk_insert(session, Xref, chunk)
 
 
 def _mark_matched(session, frame: pd.DataFrame, placed: set[int]) -> None:
@@ -785,7 +786,7 @@ def _write_conflicts(session, conflicts: list[PriceConflict], goldens, ids, sour
         if pair not in found and row.status == "pending":
             row.status, row.decided_at = "superseded", now
     for chunk in _chunks(fresh):
-        session.execute(insert(MatchCandidate), chunk)
+        bulk_insert(session, MatchCandidate, chunk)
     session.flush()
 
 

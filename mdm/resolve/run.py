@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from mdm.match import blocking_keys, match_frame, prepare, term_frequencies
@@ -29,6 +29,7 @@ from mdm.resolve.links import apply_must_links, must_link_pairs, standing_cannot
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
+from mdm.store.bulk import bulk_insert
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
 CHUNK = 900
@@ -247,7 +248,7 @@ def _write_review(session, domain, frame, result, labels, barred: set, now) -> i
     fresh = [r for r in rows if (r["left_record_id"], r["right_record_id"]) not in existing]
     again = [r for r in rows if (r["left_record_id"], r["right_record_id"]) in existing]
     for start in range(0, len(fresh), WRITE_CHUNK):
-        session.execute(insert(MatchCandidate), fresh[start : start + WRITE_CHUNK])
+        bulk_insert(session, MatchCandidate, fresh[start : start + WRITE_CHUNK])
     for r in again:
         # A pair seen before returns to the queue only if no steward settled it.
         session.execute(
@@ -276,7 +277,7 @@ def _finish(session, domain, pending: list[int], removed: list[int], frame: pd.D
         keys = keys.assign(domain=domain, key_value=keys["key_value"].str.slice(0, 255))
         records = keys[["record_id", "domain", "key_name", "key_value"]].to_dict("records")
         for start in range(0, len(records), WRITE_CHUNK):
-            session.execute(insert(BlockingKey), records[start : start + WRITE_CHUNK])
+            bulk_insert(session, BlockingKey, records[start : start + WRITE_CHUNK])
     done = [*pending, *removed]
     for start in range(0, len(done), CHUNK):
         session.execute(

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from mdm.store.bulk import bulk_insert
 from mdm.store.tables import SourceRecord, SourceRecordVersion
 
 KEY_CHUNK = 900  # stays under SQLite's bound-parameter limit
@@ -67,8 +68,9 @@ def store_records(
     if new:
         # Core executemany, then one keyed read-back: RETURNING would make
         # SQLite run one statement per row.
-        session.connection().execute(
-            insert(SourceRecord.__table__),
+        bulk_insert(
+            session,
+            SourceRecord,
             [
                 {
                     "system": system, "domain": domain, "source_key": r.source_key, "version": 1,
@@ -103,7 +105,7 @@ def store_records(
         )
 
     if versions:
-        session.connection().execute(insert(SourceRecordVersion.__table__), versions)
+        bulk_insert(session, SourceRecordVersion, versions)
     return StoreOutcome(stored=len(new) + len(changed), unchanged=len(records) - len(new) - len(changed), record_ids=touched)
 
 
@@ -134,8 +136,9 @@ def mark_deleted(
             .values(version=version + 1, content_hash=DELETED_HASH, deleted=True, updated_at=now, matched_version=None)
         )
     if live:
-        session.connection().execute(
-            insert(SourceRecordVersion.__table__),
+        bulk_insert(
+            session,
+            SourceRecordVersion,
             [
                 {"record_id": rid, "version": version + 1, "content_hash": DELETED_HASH, "raw": {}, "fields": {},
                  "extra": {}, "source_updated_at": now, "loaded_at": now, "load_id": None, "line": None,
