@@ -143,6 +143,21 @@ def starts_with(values, left, right, threshold):
     return (common == shorter) & (shorter >= threshold)
 
 
+@register("extended_by_text")
+def extended_by_text(values, left, right, threshold):
+    """``starts_with``, and the rest of the longer value has a letter: a revision
+    or packaging note ("RBVBVL150BP" vs "RBVBVL150BPBX", "..REVB").
+
+    A rest of digits only ("SVHXN1032S" vs "SVHXN1032S5", "..62P250") is more
+    often another pack or size of the product: leave it to a later level.
+    """
+    length = pd.Series(values, dtype=object).str.len().to_numpy()
+    last_letter = np.array([max((i for i, c in enumerate(v) if c.isalpha()), default=-1) for v in values], dtype=np.int64)
+    longer = np.where(length[left] >= length[right], left, right)
+    shorter = np.minimum(length[left], length[right])
+    return starts_with(values, left, right, threshold) & (last_letter[longer] >= shorter)
+
+
 def _numbers(values: np.ndarray) -> np.ndarray:
     return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
 

@@ -116,6 +116,16 @@ def test_starts_with_catches_suffixed_codes_but_not_short_prefixes():
     assert level_of("tax_id", levels, "RBV", "RBVBVL") == 3
 
 
+def test_extended_by_text_takes_a_suffix_note_but_not_a_numeric_suffix():
+    levels = ["null", "exact", {"extended_by_text": 6}, "else"]
+    assert level_of("tax_id", levels, "RBVBVL150BP", "RBVBVL150BPREVB") == 2
+    assert level_of("tax_id", levels, "SVHXN1032S", "SVHXN1032S5") == 3
+
+
+def test_extended_by_text_needs_the_shorter_value_to_be_long_enough():
+    assert level_of("tax_id", ["null", "exact", {"extended_by_text": 6}, "else"], "RBV", "RBVBX") == 3
+
+
 def test_veto_flags_pairs_at_veto_levels_unless_an_override_level_hits():
     from mdm.match import vetoed
 
