@@ -9,7 +9,10 @@ Each subscriber has its own worker task, queue and cursor, so a slow or
 failing subscriber never holds back another. A worker claims a batch, sends
 each golden record's events one after the other and different records
 concurrently, then settles the batch (delete, retry later, dead-letter, or
-pause the subscriber) by the policy in `mdm.publish.policy`."""
+pause the subscriber) by the policy in `mdm.publish.policy`. Several batches
+of a subscriber may be in flight at once (`pipeline`): a claim never takes
+an event whose record still has an earlier one pending, in flight or not,
+so batches cannot overtake each other within a record."""
 
 from __future__ import annotations
 
@@ -48,8 +51,13 @@ class DispatcherConfig:
     poll_interval: float = 0.1
     # A claim not settled by then (the dispatcher died) goes back to the queue.
     lease_seconds: float = 60.0
-    # Requests in flight per subscriber, across different golden records.
+    # Webhook requests in flight per subscriber, across different golden records.
     concurrency: int = 64
+    # RabbitMQ publishes awaiting a broker confirm per subscriber (they go
+    # out together, one write per round; records still one event at a time).
+    confirm_window: int = 2000
+    # Claimed batches of one subscriber being sent at the same time.
+    pipeline: int = 3
     route_limit: int = 5000
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     amqp_url: str = DEFAULT_AMQP_URL
@@ -92,6 +100,8 @@ class Dispatcher:
         self.sinks = sinks
         self.clock = clock
         self.stats = DispatchStats()
+        # Set when routing queued new events, so idle workers claim at once.
+        self._wakers: dict[int, asyncio.Event] = {}
 
     # --- store side (runs in worker threads) ---------------------------------
 
@@ -149,11 +159,13 @@ class Dispatcher:
 
     # --- sending -----------------------------------------------------------
 
-    async def send(self, sink: Sink, claimed: list[queue.Claimed]) -> dict[int, Outcome]:
+    async def send(
+        self, sink: Sink, claimed: list[queue.Claimed], gate: asyncio.Semaphore | None = None,
+    ) -> dict[int, Outcome]:
         """Each golden record's events in order; different records concurrently.
         A record's chain stops at its first failure so nothing overtakes it."""
         outcomes: dict[int, Outcome] = {}
-        gate = asyncio.Semaphore(self.config.concurrency)
+        gate = gate or asyncio.Semaphore(self.config.concurrency)
 
         async def chain(items: list[queue.Claimed]) -> None:
             for item in items:
@@ -166,32 +178,61 @@ class Dispatcher:
         await asyncio.gather(*(chain(c) for c in chains(claimed, lambda c: c.event.subject)))
         return outcomes
 
+    async def send_and_settle(
+        self, sub: SubscriberView, sink: Sink, claimed: list[queue.Claimed], gate: asyncio.Semaphore,
+    ) -> int:
+        try:
+            outcomes = await self.send(sink, claimed, gate)
+        except BaseException:
+            # Not judged: hand the leases back (what was sent goes again, same ids).
+            await asyncio.shield(asyncio.to_thread(self.settle, sub, claimed, {}))
+            raise
+        await asyncio.to_thread(self.settle, sub, claimed, outcomes)
+        return len(claimed)
+
+    def window(self, sub: SubscriberView) -> int:
+        return self.config.confirm_window if sub.sink_kind == "rabbitmq" else self.config.concurrency
+
     async def deliver(self, sub: SubscriberView, sink: Sink, halt: asyncio.Event | None) -> int:
         """Claim, send and settle batches until nothing is due (halt None) or
-        until halted. The next claim runs while a batch is being sent; it
-        cannot overtake, since the batch in flight is still pending and so
-        holds back later events of its records."""
+        until halted. Up to `pipeline` batches are in flight; a claim cannot
+        overtake one of them, since a batch in flight is still pending and so
+        holds back later events of its records until it is settled."""
         total = 0
-        upcoming = asyncio.create_task(asyncio.to_thread(self.claim, sub))
+        gate = asyncio.Semaphore(self.window(sub))
+        inflight: set[asyncio.Task] = set()
+        wake = self._wakers.setdefault(sub.id, asyncio.Event())
+
+        async def settled_one() -> int:
+            nonlocal inflight
+            done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+            return sum(task.result() for task in done)
+
         try:
-            while True:
-                claimed = await upcoming
-                if not claimed:
-                    if halt is None or halt.is_set():
-                        return total
-                    await wait_for(halt, self.config.poll_interval)
-                    upcoming = asyncio.create_task(asyncio.to_thread(self.claim, sub))
+            while halt is None or not halt.is_set():
+                if len(inflight) >= max(1, self.config.pipeline):
+                    total += await settled_one()
                     continue
-                upcoming = asyncio.create_task(asyncio.to_thread(self.claim, sub))
-                outcomes = await self.send(sink, claimed)
-                await asyncio.to_thread(self.settle, sub, claimed, outcomes)
-                total += len(claimed)
-        finally:
-            if not upcoming.done():
-                upcoming.cancel()
-            elif not upcoming.cancelled() and upcoming.exception() is None and upcoming.result():
-                # Claimed but not sent: hand the leases back.
-                await asyncio.to_thread(self.settle, sub, upcoming.result(), {})
+                wake.clear()
+                claimed = await asyncio.to_thread(self.claim, sub)
+                if claimed:
+                    inflight.add(asyncio.create_task(self.send_and_settle(sub, sink, claimed, gate)))
+                elif inflight:
+                    # What is left may wait for a batch in flight (same records).
+                    total += await settled_one()
+                elif halt is None:
+                    break
+                else:
+                    await wait_any((halt, wake), self.config.poll_interval)
+        except BaseException:
+            # Let the batches in flight finish and settle before giving up.
+            await asyncio.gather(*inflight, return_exceptions=True)
+            raise
+        for result in await asyncio.gather(*inflight, return_exceptions=True):
+            if isinstance(result, BaseException):
+                raise result
+            total += result
+        return total
 
     # --- loops ---------------------------------------------------------------
 
@@ -240,7 +281,10 @@ class Dispatcher:
                     if sub not in workers or workers[sub][1].done():
                         halt = asyncio.Event()
                         workers[sub] = (halt, asyncio.create_task(self.serve(sub, halt), name=f"subscriber {sub.name}"))
-                if not consumed:
+                if consumed:
+                    for waker in self._wakers.values():
+                        waker.set()
+                else:
                     await wait_for(stop, self.config.poll_interval)
         finally:
             for halt, _ in workers.values():
@@ -254,6 +298,18 @@ async def wait_for(event: asyncio.Event, timeout: float) -> None:
         await asyncio.wait_for(event.wait(), timeout)
     except asyncio.TimeoutError:
         pass
+
+
+async def wait_any(events: tuple[asyncio.Event, ...], timeout: float) -> None:
+    """Until one of `events` is set or `timeout` seconds have passed."""
+    if any(e.is_set() for e in events):
+        return
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
 
 
 async def run_dispatcher(

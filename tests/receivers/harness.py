@@ -34,10 +34,12 @@ class WebhookReceiver:
     """The receiver as a separate process; it can go down and come back on
     the same port, keeping its log file."""
 
-    def __init__(self, log_path: Path, secret: str = SECRET, port: int | None = None):
+    def __init__(self, log_path: Path, secret: str = SECRET, port: int | None = None, server: str = "uvicorn"):
         self.log_path = Path(log_path)
         self.secret = secret
         self.port = port or free_port()
+        # uvicorn (starts fastest) or aiohttp (least CPU per request: the bench)
+        self.server = server
         self.process: subprocess.Popen | None = None
 
     def url(self, path: str = "/ok") -> str:
@@ -46,7 +48,7 @@ class WebhookReceiver:
     def start(self) -> WebhookReceiver:
         self.process = subprocess.Popen(
             [sys.executable, str(RECEIVER), "--port", str(self.port), "--secret", self.secret,
-             "--log", str(self.log_path)],
+             "--log", str(self.log_path), "--server", self.server],
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

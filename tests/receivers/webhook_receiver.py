@@ -1,6 +1,6 @@
 """A webhook receiver for tests and the bench, run as its own process:
 
-    python tests/receivers/webhook_receiver.py --port 8765 --secret whsec_... --log received.jsonl
+    python tests/receivers/webhook_receiver.py --port 8765 --secret whsec_... --log received.jsonl [--server aiohttp]
 
 It verifies Standard Webhooks signatures (an unverifiable request gets 401)
 and appends one JSON line per request to the log: path, status answered,
@@ -15,6 +15,11 @@ the answer, so each subscriber URL is a behaviour:
     /slow/<ms>               204 after <ms> milliseconds
 
 GET /log returns the log lines as a JSON array; GET /healthz answers 200.
+
+Two servers answer the same way: uvicorn + Starlette (the default; starts
+fastest, which tests that stop and restart the receiver rely on) and aiohttp
+(`--server aiohttp`; several times less CPU per request, so the bench
+measures the dispatcher rather than the receiver).
 """
 
 from __future__ import annotations
@@ -24,56 +29,77 @@ import asyncio
 import json
 import time
 from collections import Counter
+from collections.abc import Mapping
 
-import uvicorn
 from standardwebhooks import Webhook, WebhookVerificationError
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 
-def make_app(secret: str, log_path: str) -> Starlette:
-    verifier = Webhook(secret)
-    log = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
-    seen: Counter[str] = Counter()
+class Behaviour:
+    """What the receiver answers and logs, whatever the server."""
 
-    def record(request: Request, status: int, verified: bool, event: dict | None) -> None:
+    def __init__(self, secret: str, log_path: str):
+        self.verifier = Webhook(secret)
+        self.log_path = log_path
+        self.log = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+        self.seen: Counter[str] = Counter()
+
+    def record(self, path: str, headers: Mapping[str, str], status: int, verified: bool, event: dict | None) -> None:
         event = event or {}
-        log.write(json.dumps({
-            "path": request.url.path, "status": status, "verified": verified,
+        self.log.write(json.dumps({
+            "path": path, "status": status, "verified": verified,
             "id": event.get("id"), "subject": event.get("subject"), "sequence": event.get("sequence"),
             "version": event.get("version"), "type": event.get("type"), "time": event.get("time"),
-            "webhook_id": request.headers.get("webhook-id"), "agent": request.headers.get("user-agent"),
-            "correlation_header": request.headers.get("x-correlation-id"), "correlationid": event.get("correlationid"),
+            "webhook_id": headers.get("webhook-id"), "agent": headers.get("user-agent"),
+            "correlation_header": headers.get("x-correlation-id"), "correlationid": event.get("correlationid"),
             "received_at": time.time(),
         }) + "\n")
 
-    async def receive(request: Request) -> Response:
-        body = await request.body()
+    async def receive(
+        self, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes,
+    ) -> tuple[int, dict[str, str]]:
+        """`headers` with lower-case names; returns (status, response headers)."""
         try:
-            event = verifier.verify(body, dict(request.headers))
+            event = self.verifier.verify(body, dict(headers))
         except WebhookVerificationError:
-            record(request, 401, False, None)
-            return Response(status_code=401)
-        kind, _, arg = request.url.path.strip("/").partition("/")
-        status, headers = 204, {}
+            self.record(path, headers, 401, False, None)
+            return 401, {}
+        kind, _, arg = path.strip("/").partition("/")
+        status, answer = 204, {}
         if kind == "status":
             status = int(arg)
-            if "retry_after" in request.query_params:
-                headers["retry-after"] = request.query_params["retry_after"]
+            if "retry_after" in query:
+                answer["retry-after"] = query["retry_after"]
         elif kind == "flaky":
-            seen[event["id"]] += 1
-            if seen[event["id"]] <= int(arg):
+            self.seen[event["id"]] += 1
+            if self.seen[event["id"]] <= int(arg):
                 status = 503
         elif kind == "slow":
             await asyncio.sleep(int(arg) / 1000)
-        record(request, status, True, event)
+        self.record(path, headers, status, True, event)
+        return status, answer
+
+    def read_log(self) -> list[dict]:
+        with open(self.log_path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+
+
+def make_app(secret: str, log_path: str):
+    """The Starlette app (served by uvicorn)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    behaviour = Behaviour(secret, log_path)
+
+    async def receive(request: Request) -> Response:
+        status, headers = await behaviour.receive(
+            request.url.path, request.query_params, request.headers, await request.body(),
+        )
         return Response(status_code=status, headers=headers)
 
     async def read_log(_: Request) -> JSONResponse:
-        with open(log_path, encoding="utf-8") as fh:
-            return JSONResponse([json.loads(line) for line in fh if line.strip()])
+        return JSONResponse(behaviour.read_log())
 
     async def healthz(_: Request) -> Response:
         return Response("ok")
@@ -85,14 +111,46 @@ def make_app(secret: str, log_path: str) -> Starlette:
     ])
 
 
+def make_aiohttp_app(secret: str, log_path: str):
+    from aiohttp import web
+
+    behaviour = Behaviour(secret, log_path)
+
+    async def receive(request: web.Request) -> web.Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, answer = await behaviour.receive(request.path, request.query, headers, await request.read())
+        return web.Response(status=status, headers=answer)
+
+    async def read_log(_: web.Request) -> web.Response:
+        return web.json_response(behaviour.read_log())
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application(client_max_size=16 * 1024 * 1024)
+    app.router.add_get("/log", read_log)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/{path:.*}", receive)
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--secret", required=True)
     parser.add_argument("--log", required=True)
+    parser.add_argument("--server", choices=["uvicorn", "aiohttp"], default="uvicorn")
     args = parser.parse_args()
-    uvicorn.run(make_app(args.secret, args.log), host="127.0.0.1", port=args.port, log_level="warning",
-                access_log=False)
+    if args.server == "aiohttp":
+        from aiohttp import web
+
+        web.run_app(make_aiohttp_app(args.secret, args.log), host="127.0.0.1", port=args.port, print=None,
+                    access_log=None, shutdown_timeout=0.5)
+    else:
+        import uvicorn
+
+        uvicorn.run(make_app(args.secret, args.log), host="127.0.0.1", port=args.port, log_level="warning",
+                    access_log=False)
 
 
 if __name__ == "__main__":
