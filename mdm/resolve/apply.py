@@ -44,13 +44,24 @@ def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 
 def current_xref(session: Session, domain: str, record_ids: list[int] | None) -> dict[int, str]:
-    query = select(Xref.record_id, Xref.golden_id).where(Xref.domain == domain)
+    return {rid: gid for rid, (gid, _) in xref_rows(session, domain, record_ids).items()}
+
+
+def xref_rows(session: Session, domain: str, record_ids: list[int] | None) -> dict[int, tuple[str, tuple]]:
+    """record id -> (golden id, seniority: when it was linked, then its id)."""
+    query = select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(Xref.domain == domain)
+    rows = []
     if record_ids is None:
-        return dict(session.execute(query).all())
-    found: dict[int, str] = {}
-    for chunk in _chunks(sorted(record_ids)):
-        found.update(session.execute(query.where(Xref.record_id.in_(chunk))).all())
-    return found
+        rows = session.execute(query).all()
+    else:
+        for chunk in _chunks(sorted(record_ids)):
+            rows.extend(session.execute(query.where(Xref.record_id.in_(chunk))).all())
+    return {rid: (gid, (_naive(linked), rid)) for rid, gid, linked in rows}
+
+
+def _naive(value: datetime) -> datetime:
+    # SQLite returns naive, PostgreSQL aware datetimes; compare like with like.
+    return value.replace(tzinfo=None) if value.tzinfo else value
 
 
 def members_of(session: Session, golden_ids: list[str]) -> dict[str, list[int]]:
@@ -87,7 +98,8 @@ def apply_clusters(
     that left (deleted at the source). decided_by: record -> (how, probability)."""
     removed = sorted(set(removed))
     record_ids = None if whole_domain else [*frame.index.tolist(), *removed]
-    current = current_xref(session, domain, record_ids)
+    linked = xref_rows(session, domain, record_ids)
+    current = {rid: gid for rid, (gid, _) in linked.items()}
     involved = sorted(set(current.values()))
     previous = members_of(session, involved)
     stray = {rid for members in previous.values() for rid in members} - set(frame.index) - set(removed)
@@ -96,7 +108,8 @@ def apply_clusters(
     existing = golden_rows(session, involved)
     clusters = {label: sorted(ids) for label, ids in labels.groupby(labels).groups.items()}
     assignment = assign_golden_ids(
-        clusters, current, {g: (r.created_at, g) for g, r in existing.items()}, previous_members=previous
+        clusters, current, {g: (r.created_at, g) for g, r in existing.items()}, previous_members=previous,
+        seniority={rid: since for rid, (_, since) in linked.items()},
     )
     gid_of_label = dict(assignment.kept)
     for label in assignment.new:

@@ -27,21 +27,30 @@ def assign_golden_ids(
     current: Mapping[int, str],
     age: Mapping[str, tuple],
     previous_members: Mapping[str, list[int]] | None = None,
+    seniority: Mapping[int, tuple] | None = None,
 ) -> Assignment:
     """clusters: label -> member record ids; current: record id -> golden id it
     belongs to now; age: golden id -> sort key, oldest first. previous_members:
-    golden id -> all its current members (to spot ids left empty)."""
+    golden id -> all its current members (to spot ids left empty). seniority:
+    record id -> when it joined its golden record; when a golden record splits
+    into equal parts, the id stays with the part holding its longest-standing
+    member, so the record split off is the one that gets a new id."""
+    seniority = seniority or {}
+    never = (float("inf"),)
     overlap: dict[str, Counter] = {}
+    senior: dict[tuple[str, Hashable], tuple] = {}
     for label, members in clusters.items():
         for rid in members:
             gid = current.get(rid)
             if gid is not None:
                 overlap.setdefault(gid, Counter())[label] += 1
+                joined = seniority.get(rid, never)
+                senior[gid, label] = min(senior.get((gid, label), joined), joined)
     out = Assignment()
     taken: set[Hashable] = set()
     # Oldest golden ids choose first, so a merge keeps the older id.
     for gid in sorted(overlap, key=lambda g: (age.get(g, ()), g)):
-        ranked = sorted(overlap[gid].items(), key=lambda kv: (-kv[1], _order(kv[0])))
+        ranked = sorted(overlap[gid].items(), key=lambda kv: (-kv[1], senior[gid, kv[0]], _order(kv[0])))
         free = next((label for label, _ in ranked if label not in taken), None)
         if free is not None:
             out.kept[free] = gid

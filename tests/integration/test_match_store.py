@@ -72,7 +72,7 @@ def matched(store):
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def shared(request, tmp_path_factory):
     """One matched store for the tests that only read it (matching is the slow part)."""
-    from conftest import fresh_database
+    from db_fixtures import fresh_database
 
     with fresh_database(request.param, tmp_path_factory.mktemp("shared")) as url:
         store = Store.open(url)

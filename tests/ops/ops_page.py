@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
 
-from conftest import FIELDS, PEOPLE, SEED, drain, subscribe, write_csv  # noqa: E402
+from ops_support import FIELDS, PEOPLE, SEED, drain, subscribe, write_csv  # noqa: E402
 from receivers.harness import free_port  # noqa: E402
 
 from mdm.api import create_app, create_key  # noqa: E402

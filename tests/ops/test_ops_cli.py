@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import SEED, drain, subscribe
+from ops_support import SEED, drain, subscribe
 from receivers.harness import SECRET, WebhookReceiver, free_port
 from test_ops_metrics import plant_review_item
 

@@ -5,7 +5,7 @@ event -> webhook at a real receiver process -> `mdm trace`."""
 from __future__ import annotations
 
 import pytest
-from conftest import drain, subscribe
+from ops_support import drain, subscribe
 from receivers.harness import WebhookReceiver
 from sqlalchemy import select
 from starlette.testclient import TestClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from conftest import drain, subscribe
+from ops_support import drain, subscribe
 from prometheus_client.parser import text_string_to_metric_families
 from receivers.harness import free_port
 from sqlalchemy import select

@@ -9,7 +9,7 @@ import shlex
 import pytest
 import typer
 from typer.testing import CliRunner
-from conftest import ROOT, SEED, subscribe
+from ops_support import ROOT, SEED, subscribe
 from starlette.testclient import TestClient
 from test_ops_cli import drifted_snapshot
 

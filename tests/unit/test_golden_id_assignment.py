@@ -45,3 +45,12 @@ def test_golden_ids_sort_by_creation_time_and_carry_the_domain():
     assert first.startswith("CUS-") and new_golden_id("item").startswith("ITM-")
     assert first < second
     assert len(first) == len(second) == 30
+
+
+def test_an_even_split_leaves_the_id_with_the_longest_standing_member():
+    clusters = {1: [1], 2: [2]}
+    current = {1: "G-old", 2: "G-old"}
+    # Record 2 founded the golden record; record 1 joined it later and is split off.
+    result = assign_golden_ids(clusters, current, AGE, seniority={1: (20,), 2: (10,)})
+    assert result.kept == {2: "G-old"}
+    assert result.new == [1]
