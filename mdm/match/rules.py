@@ -32,32 +32,19 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mdm.match import features as _features  # noqa: F401  (registers built-in feature functions)
 from mdm.match import levels as _levels  # noqa: F401  (registers built-in level kinds)
 from mdm.match.registry import feature_functions, level_kinds
+from mdm.models.fields import CANONICAL_FIELDS as _CANONICAL
+from mdm.rulefile import read_rule_file
 
 NULL, ELSE = "null", "else"
 SURVIVORSHIP_SECTIONS = ("survivorship", "sources")
 
 # Canonical fields per domain (DESIGN.md); rules may also name derived features.
-CANONICAL_FIELDS = {
-    "customer": {
-        "name", "given_name", "family_name", "organization", "tax_id", "email", "phone",
-        "address_line1", "address_line2", "city", "region", "postal_code", "country",
-        "date_of_birth", "credit_limit", "payment_terms", "segment", "account_owner", "status",
-    },
-    "item": {
-        "name", "description", "manufacturer", "mpn", "gtin", "sku", "category", "base_uom",
-        "uom", "pack_qty", "weight_kg", "status",
-    },
-    "price": {
-        "item_key", "customer_key", "price_list", "currency", "unit_price", "uom", "min_qty",
-        "valid_from", "valid_to",
-    },
-}
+CANONICAL_FIELDS = {domain: set(fields) for domain, fields in _CANONICAL.items()}
 COMMON_FIELDS = {"system", "source_key"}
 
 
@@ -372,17 +359,7 @@ def parse_rules(data: Any, file: str = "<rules>") -> MatchRules:
 def load_rules(path: str | Path) -> MatchRules:
     """Load and validate a rule file; raise ``RulesError`` naming file, path and reason."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesError(str(path), "", f"cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RulesError(str(path), where, f"invalid YAML: {problem}") from exc
-    if not isinstance(data, dict):
-        raise RulesError(str(path), "", "a rule file must be a mapping")
+    data = read_rule_file(path, RulesError)
     # The same file's survivorship section is mdm.survivorship's to validate.
     data = {k: v for k, v in data.items() if k not in SURVIVORSHIP_SECTIONS}
     return parse_rules(data, str(path))

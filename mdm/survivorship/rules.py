@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -38,6 +37,7 @@ from mdm.survivorship import strategies as _strategies  # noqa: F401  (registers
 from mdm.survivorship import validators as _validators  # noqa: F401  (registers built-in validation rules)
 from mdm.survivorship.registry import Registry, strategies, validators
 from mdm.survivorship.trust import NO_DECAY, TrustDecay
+from mdm.rulefile import read_rule_file
 
 STEWARD_OVERRIDE = "steward_override"
 SAME_SOURCE_AS = "same_source_as"
@@ -263,14 +263,7 @@ def load_survivorship(source: str | Path | Mapping[str, Any]) -> SurvivorshipRul
     if isinstance(source, Mapping):
         return parse_survivorship(source)
     path = Path(source)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SurvivorshipRulesError(str(path), "", f"cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SurvivorshipRulesError(str(path), where, f"invalid YAML: {getattr(exc, 'problem', None) or exc}") from exc
+    data = read_rule_file(path, SurvivorshipRulesError)
     return parse_survivorship(data, str(path))
 
 
