@@ -65,6 +65,16 @@ class TimedSinks(SinkFactory):
             async def aclose(self):
                 await inner.aclose()
 
+        if hasattr(inner, "send_many"):
+
+            class TimedMany(Timed):
+                async def send_many(self, events):
+                    outcomes = await inner.send_many(events)
+                    now = datetime.now(timezone.utc)
+                    lags.extend((now - e.created_at).total_seconds() for e in events)
+                    return outcomes
+
+            return TimedMany()
         return Timed()
 
 

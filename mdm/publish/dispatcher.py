@@ -53,9 +53,9 @@ class DispatcherConfig:
     lease_seconds: float = 60.0
     # Webhook requests in flight per subscriber, across different golden records.
     concurrency: int = 64
-    # RabbitMQ publishes awaiting a broker confirm per subscriber (they go
-    # out together, one write per round; records still one event at a time).
-    confirm_window: int = 2000
+    # RabbitMQ publishes written together and awaiting their confirms (one
+    # event per golden record at a time; more records wait for the next round).
+    confirm_window: int = 5000
     # Claimed batches of one subscriber being sent at the same time.
     pipeline: int = 3
     route_limit: int = 5000
@@ -165,6 +165,27 @@ class Dispatcher:
         """Each golden record's events in order; different records concurrently.
         A record's chain stops at its first failure so nothing overtakes it."""
         outcomes: dict[int, Outcome] = {}
+        by_record = chains(claimed, lambda c: c.event.subject)
+        send_many = getattr(sink, "send_many", None)
+        if send_many is not None:
+            # In rounds: every record's next event together, then the events
+            # after those that were delivered.
+            position = [0] * len(by_record)
+            going = list(range(len(by_record)))
+            window = max(1, self.config.confirm_window)
+            while going:
+                heads = [by_record[i][position[i]] for i in going]
+                results: list[Outcome] = []
+                for start in range(0, len(heads), window):
+                    results += await send_many([h.event for h in heads[start : start + window]])
+                still = []
+                for i, item, outcome in zip(going, heads, results, strict=True):
+                    outcomes[item.delivery_id] = outcome
+                    position[i] += 1
+                    if outcome.verdict is Verdict.DELIVERED and position[i] < len(by_record[i]):
+                        still.append(i)
+                going = still
+            return outcomes
         gate = gate or asyncio.Semaphore(self.config.concurrency)
 
         async def chain(items: list[queue.Claimed]) -> None:
@@ -175,7 +196,7 @@ class Dispatcher:
                 if outcome.verdict is not Verdict.DELIVERED:
                     return
 
-        await asyncio.gather(*(chain(c) for c in chains(claimed, lambda c: c.event.subject)))
+        await asyncio.gather(*(chain(c) for c in by_record))
         return outcomes
 
     async def send_and_settle(
@@ -190,16 +211,13 @@ class Dispatcher:
         await asyncio.to_thread(self.settle, sub, claimed, outcomes)
         return len(claimed)
 
-    def window(self, sub: SubscriberView) -> int:
-        return self.config.confirm_window if sub.sink_kind == "rabbitmq" else self.config.concurrency
-
     async def deliver(self, sub: SubscriberView, sink: Sink, halt: asyncio.Event | None) -> int:
         """Claim, send and settle batches until nothing is due (halt None) or
         until halted. Up to `pipeline` batches are in flight; a claim cannot
         overtake one of them, since a batch in flight is still pending and so
         holds back later events of its records until it is settled."""
         total = 0
-        gate = asyncio.Semaphore(self.window(sub))
+        gate = asyncio.Semaphore(self.config.concurrency)
         inflight: set[asyncio.Task] = set()
         wake = self._wakers.setdefault(sub.id, asyncio.Event())
 
@@ -269,6 +287,12 @@ class Dispatcher:
                     continue
                 active = [s for s in subs if s.status == "active"]
                 if once:
+                    # Queue everything there is first, so the drain runs in one go.
+                    routed = consumed
+                    while routed and not stop.is_set():
+                        subs, routed = await asyncio.to_thread(self.route_all)
+                        consumed += routed
+                    active = [s for s in subs if s.status == "active"]
                     sent = sum(await asyncio.gather(*(self.drain(s) for s in active)))
                     if not consumed and not sent:
                         break

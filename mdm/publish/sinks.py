@@ -5,27 +5,25 @@ a failed delivery. `SinkFactory` opens the sink a subscriber's row describes
 and shares HTTP and AMQP connections between subscribers.
 
 Webhooks go through aiohttp (a pooled keep-alive client; much less CPU per
-request than httpx). RabbitMQ publishes that are issued together (one per
-golden record of a batch) go out in one socket write and are confirmed
-independently, so a batch costs one round trip to the broker instead of one
-per event; each `send` still waits for its own publisher confirm."""
+request than httpx). RabbitMQ takes a round of events at once (`send_many`,
+at most one per golden record): one socket write for all of them, then each
+waits for its own publisher confirm, so a batch costs a round trip to the
+broker rather than one per event."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime, timezone
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import aio_pika
 import aiohttp
 from standardwebhooks import Webhook
 
+from mdm.publish import amqp
 from mdm.publish.events import CONTENT_TYPE, OutgoingEvent
 from mdm.publish.policy import DELIVERED, Outcome, Verdict, classify_http, routing_key
-
-log = logging.getLogger("mdm.publish")
 
 # Connect within 5 s, then no more than 10 s without a byte, 30 s in all.
 DEFAULT_HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30.0, sock_connect=5.0, sock_read=10.0)
@@ -35,6 +33,9 @@ USER_AGENT = "mdm-hub-dispatcher"
 
 
 class Sink(Protocol):
+    """May also offer `send_many(events) -> list[Outcome]`: the events go
+    together (at most one per golden record) and each is judged on its own."""
+
     async def send(self, event: OutgoingEvent) -> Outcome: ...
 
     async def aclose(self) -> None: ...
@@ -85,11 +86,11 @@ class WebhookSink:
 class RabbitMQSink:
     """Publishes persistent messages with publisher confirms to an existing exchange.
 
-    Publishes issued in the same turn of the event loop are written to the
-    channel together (delivery tags in that order) and each waits for its
-    own confirm; a nack, a closed channel or a timeout fails only the
-    publishes it concerns. Without the aiormq internals this relies on, it
-    falls back to one `exchange.publish` per event."""
+    `send_many` writes all its publishes to the channel at once (delivery
+    tags in that order) and then waits for their confirms, each judged on
+    its own: a nack, a closed channel or a timeout fails only the publishes
+    it concerns. Without the aiormq internals this relies on, it falls back
+    to one `exchange.publish` per event."""
 
     def __init__(
         self, connect: Callable[[], Awaitable[aio_pika.abc.AbstractConnection]], exchange: str, routing_key_pattern: str,
@@ -100,9 +101,6 @@ class RabbitMQSink:
         self._channel: aio_pika.abc.AbstractChannel | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._opening = asyncio.Lock()
-        # (routing key, message, confirmation) waiting for the next write.
-        self._pending: list[tuple[str, aio_pika.Message, asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
 
     async def _open(self) -> aio_pika.abc.AbstractExchange:
         if self._exchange is not None and self._channel is not None and not self._channel.is_closed:
@@ -117,95 +115,127 @@ class RabbitMQSink:
                 self._exchange = await self._channel.get_exchange(self._exchange_name, ensure=True)
             return self._exchange
 
-    async def _underlay(self) -> Any | None:
-        """The aiormq channel, when it offers what batched writes need."""
-        get = getattr(self._channel, "get_underlay_channel", None)
-        if get is None:
-            return None
-        raw = await get()
-        if all(hasattr(raw, name) for name in _AIORMQ_CHANNEL) and _FRAMES is not None:
-            return raw
-        return None
+    def _key(self, event: OutgoingEvent) -> str:
+        return routing_key(self._pattern, domain=event.domain, change=event.change, subject=event.subject, type=event.type)
+
+    def _failed(self, exc: BaseException) -> Outcome:
+        if self._channel is None or self._channel.is_closed:
+            self._exchange = None  # open a new channel next time
+        return Outcome(Verdict.RETRY, f"RabbitMQ exchange {self._exchange_name}: {type(exc).__name__}: {exc}")
 
     async def send(self, event: OutgoingEvent) -> Outcome:
-        key = routing_key(self._pattern, domain=event.domain, change=event.change, subject=event.subject, type=event.type)
-        message = aio_pika.Message(
-            event.body, content_type=CONTENT_TYPE, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=event.event_id, headers={"ce-id": event.event_id},
-        )
+        [outcome] = await self.send_many([event])
+        return outcome
+
+    async def send_many(self, events: Sequence[OutgoingEvent]) -> list[Outcome]:
+        """Publish `events` together and wait for every confirm; one outcome
+        per event, in order. Callers put at most one event per golden record
+        in a call, so no event depends on another's confirm."""
+        if not events:
+            return []
         try:
             exchange = await self._open()
             raw = await self._underlay()
-            if raw is None or len(event.body) >= raw.max_content_size:
-                await exchange.publish(message, routing_key=key, timeout=CONFIRM_TIMEOUT)
+            if raw is None:
+                return list(await asyncio.gather(*(self._publish_one(exchange, e) for e in events)))
+            slots = await self._write(raw, events)
+        except _AMQP_FAILURES as exc:
+            return [self._failed(exc)] * len(events)
+        confirmations = [c for c in slots if isinstance(c, asyncio.Future)]
+        if confirmations:
+            await asyncio.wait(confirmations, timeout=CONFIRM_TIMEOUT)
+        outcomes = []
+        for confirmation in slots:
+            if isinstance(confirmation, Outcome):
+                outcomes.append(confirmation)
+            elif not confirmation.done():
+                confirmation.cancel()
+                outcomes.append(self._failed(asyncio.TimeoutError(f"no confirm within {CONFIRM_TIMEOUT:.0f} s")))
+            elif confirmation.cancelled():
+                outcomes.append(self._failed(asyncio.CancelledError("publish cancelled")))
+            elif (exc := confirmation.exception()) is not None:
+                outcomes.append(self._failed(exc))
             else:
-                confirmation = raw.create_future()
-                self._pending.append((key, message, confirmation))
-                if self._writer is None or self._writer.done():
-                    self._writer = asyncio.create_task(self._write(raw))
-                async with asyncio.timeout(CONFIRM_TIMEOUT):
-                    await confirmation
-        except (aio_pika.exceptions.AMQPError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
-            if self._channel is None or self._channel.is_closed:
-                self._exchange = None
-            return Outcome(Verdict.RETRY, f"RabbitMQ exchange {self._exchange_name}: {type(exc).__name__}: {exc}")
+                outcomes.append(DELIVERED)
+        return outcomes
+
+    async def _publish_one(self, exchange: aio_pika.abc.AbstractExchange, event: OutgoingEvent) -> Outcome:
+        try:
+            await exchange.publish(
+                aio_pika.Message(
+                    event.body, content_type=CONTENT_TYPE, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=event.event_id, headers={"ce-id": event.event_id},
+                ),
+                routing_key=self._key(event),
+                timeout=CONFIRM_TIMEOUT,
+            )
+        except _AMQP_FAILURES as exc:
+            return self._failed(exc)
         return DELIVERED
 
-    async def _write(self, raw: Any) -> None:
-        """Write what is pending as one frame buffer, registering each
-        publish's confirmation under its delivery tag (under the channel's
-        publish lock, as aiormq's own basic_publish does)."""
-        publish, header, body = _FRAMES
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                async with raw.lock:
-                    if raw.is_closed:
-                        raise aio_pika.exceptions.ChannelInvalidStateError(f"channel {raw.number} is closed")
-                    frames: list[Any] = []
-                    for key, message, confirmation in batch:
-                        if confirmation.done():  # timed out or failed before it was written
-                            continue
-                        raw.delivery_tag += 1
-                        raw.confirmations[raw.delivery_tag] = confirmation
-                        frames += (
-                            publish(exchange=self._exchange_name, routing_key=key),
-                            header(0, len(message.body), message.properties),
-                            body(message.body),
-                        )
-                    if frames:
-                        await raw.write_queue.put(_channel_frame(raw.number, frames))
-            except BaseException as exc:
-                for _, _, confirmation in batch:
-                    if not confirmation.done():
-                        confirmation.set_exception(
-                            exc if isinstance(exc, Exception) else aio_pika.exceptions.ChannelInvalidStateError(str(exc))
-                        )
-                if not isinstance(exc, Exception):
+    async def _underlay(self) -> Any | None:
+        """The aiormq channel, when it offers what batched writes need."""
+        get = getattr(self._channel, "get_underlay_channel", None)
+        if get is None or not _BATCHED:
+            return None
+        raw = await get()
+        return raw if all(hasattr(raw, name) for name in _AIORMQ_CHANNEL) else None
+
+    async def _write(self, raw: Any, events: Sequence[OutgoingEvent]) -> list[asyncio.Future | Outcome]:
+        """Write the publishes as one buffer, each confirmation registered
+        under its delivery tag, under the channel's publish lock as aiormq's
+        own basic_publish does. An event that cannot be encoded (a routing
+        key over 255 bytes) is not written: its outcome is dead at once."""
+        slots: list[asyncio.Future | Outcome] = []
+        confirmations = []
+        exchange, content_type = amqp.shortstr(self._exchange_name), amqp.shortstr(CONTENT_TYPE)
+        async with raw.lock:
+            if raw.is_closed:
+                raise aio_pika.exceptions.ChannelInvalidStateError(f"channel {raw.number} is closed")
+            chunks: list[bytes] = []
+            for event in events:
+                try:
+                    chunks.append(amqp.publish_frames(
+                        raw.number, exchange, self._key(event), content_type, event.event_id, event.body,
+                        raw.max_content_size,
+                    ))
+                except ValueError as exc:
+                    slots.append(Outcome(Verdict.DEAD, f"RabbitMQ exchange {self._exchange_name}: {exc}"))
+                    continue
+                raw.delivery_tag += 1
+                confirmation = raw.create_future()
+                raw.confirmations[raw.delivery_tag] = confirmation
+                confirmations.append(confirmation)
+                slots.append(confirmation)
+            if chunks:
+                try:
+                    await raw.write_queue.put(_ChannelFrame(payload=b"".join(chunks), should_close=False))
+                except BaseException as exc:
+                    for confirmation in confirmations:
+                        if not confirmation.done():
+                            confirmation.set_exception(
+                                aio_pika.exceptions.ChannelInvalidStateError(f"not written: {exc!r}")
+                            )
                     raise
+        return slots
 
     async def aclose(self) -> None:
-        if self._writer is not None and not self._writer.done():
-            await asyncio.gather(self._writer, return_exceptions=True)
         if self._channel is not None and not self._channel.is_closed:
             await self._channel.close()
 
+
+_AMQP_FAILURES = (aio_pika.exceptions.AMQPError, asyncio.TimeoutError, ConnectionError, OSError)
 
 # What RabbitMQSink's batched writes use of aiormq (present in aiormq 6.8 and 7).
 _AIORMQ_CHANNEL = ("lock", "delivery_tag", "confirmations", "write_queue", "number", "create_future", "is_closed",
                    "max_content_size")
 try:
     from aiormq.abc import ChannelFrame as _ChannelFrame
-    from pamqp.body import ContentBody as _ContentBody
-    from pamqp.commands import Basic as _Basic
-    from pamqp.header import ContentHeader as _ContentHeader
 
-    _FRAMES: tuple[Any, Any, Any] | None = (_Basic.Publish, _ContentHeader, _ContentBody)
-
-    def _channel_frame(number: int, frames: list[Any]) -> Any:
-        return _ChannelFrame.marshall(channel_number=number, frames=frames)
-except ImportError:  # pragma: no cover - another aiormq: publish one by one
-    _FRAMES = None
+    _ChannelFrame(payload=b"", should_close=False)
+    _BATCHED = True
+except (ImportError, TypeError):  # pragma: no cover - another aiormq: publish one by one
+    _BATCHED = False
 
 
 class SinkFactory:
