@@ -106,6 +106,35 @@ def load_and_match(store, tmp_path: Path, *, items: bool = True) -> None:
     for domain in ("customer", "item") if items else ("customer",):
         with store.session() as session:
             match_domain(session, domain, load_match_rules(rules_dir, domain), now=datetime.now(timezone.utc))
+    propose_review(store, ("CRM", "C1"), ("ERP", "E3"), load_match_rules(rules_dir, "customer"))
+
+
+def propose_review(store, left: tuple[str, str], right: tuple[str, str], rules) -> None:
+    """Put one pair in the review queue as the matcher would, scored and
+    explained by the stored model: which pairs land in the review band on
+    their own depends on the estimated model, and these tests need one."""
+    from sqlalchemy import select
+
+    from mdm.match import score_pairs
+    from mdm.match.scoring import explain
+    from mdm.resolve.frames import current_records
+    from mdm.resolve.run import load_model
+    from mdm.store.tables import MatchCandidate, SourceRecord
+
+    with store.session() as session:
+        ids = []
+        for system, key in (left, right):
+            ids.append(session.scalar(select(SourceRecord.id).where(
+                SourceRecord.system == system, SourceRecord.domain == "customer", SourceRecord.source_key == key)))
+        lo, hi = sorted(ids)
+        model, tf, _ = load_model(session, "customer")
+        pairs, levels = score_pairs(current_records(session, "customer", [lo, hi]), [lo], [hi], rules, model, tf)
+        session.add(MatchCandidate(
+            domain="customer", kind="match", left_record_id=lo, right_record_id=hi,
+            match_weight=float(pairs["match_weight"].iat[0]), match_probability=float(pairs["match_probability"].iat[0]),
+            explanation={"levels": explain(levels[0], model)}, status="pending", created_at=datetime.now(timezone.utc),
+        ))
+        session.commit()
 
 
 PEOPLE = [
