@@ -213,44 +213,54 @@ class Dispatcher:
 
     async def deliver(self, sub: SubscriberView, sink: Sink, halt: asyncio.Event | None) -> int:
         """Claim, send and settle batches until nothing is due (halt None) or
-        until halted. Up to `pipeline` batches are in flight; a claim cannot
-        overtake one of them, since a batch in flight is still pending and so
-        holds back later events of its records until it is settled."""
+        until halted. Up to `pipeline` batches are claimed and in flight at
+        once, each in its own lane (claim, send, settle); claims take disjoint
+        rows (SKIP LOCKED) and cannot overtake one another, since a batch
+        being claimed or in flight is still pending and so holds back later
+        events of its records until it is settled."""
         total = 0
         gate = asyncio.Semaphore(self.config.concurrency)
-        inflight: set[asyncio.Task] = set()
+        lanes: set[asyncio.Task] = set()
         wake = self._wakers.setdefault(sub.id, asyncio.Event())
+        settles = 0  # batches settled so far; a claim that found nothing waits for the next
+        starved_at: int | None = None
 
-        async def settled_one() -> int:
-            nonlocal inflight
-            done, inflight = await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
-            return sum(task.result() for task in done)
+        async def lane() -> tuple[int, int]:
+            before = settles
+            claimed = await asyncio.to_thread(self.claim, sub)
+            if not claimed:
+                return 0, before
+            return await self.send_and_settle(sub, sink, claimed, gate), before
 
         try:
-            while halt is None or not halt.is_set():
-                if len(inflight) >= max(1, self.config.pipeline):
-                    total += await settled_one()
+            while True:
+                halted = halt is not None and halt.is_set()
+                if not halted and starved_at is None and len(lanes) < max(1, self.config.pipeline):
+                    wake.clear()
+                    lanes.add(asyncio.create_task(lane()))
+                    # Let this claim start before the next lane's, so they take consecutive batches.
+                    await asyncio.sleep(0)
                     continue
-                wake.clear()
-                claimed = await asyncio.to_thread(self.claim, sub)
-                if claimed:
-                    inflight.add(asyncio.create_task(self.send_and_settle(sub, sink, claimed, gate)))
-                elif inflight:
-                    # What is left may wait for a batch in flight (same records).
-                    total += await settled_one()
-                elif halt is None:
-                    break
-                else:
-                    await wait_any((halt, wake), self.config.poll_interval)
+                if lanes:
+                    done, lanes = await asyncio.wait(lanes, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        sent, before = task.result()
+                        if sent:
+                            total += sent
+                            settles += 1
+                            starved_at = None
+                        elif settles == before:
+                            # Nothing claimable now; more may be after the next settle.
+                            starved_at = settles
+                    continue
+                if halted or halt is None:
+                    return total
+                await wait_any((halt, wake), self.config.poll_interval)
+                starved_at = None
         except BaseException:
             # Let the batches in flight finish and settle before giving up.
-            await asyncio.gather(*inflight, return_exceptions=True)
+            await asyncio.gather(*lanes, return_exceptions=True)
             raise
-        for result in await asyncio.gather(*inflight, return_exceptions=True):
-            if isinstance(result, BaseException):
-                raise result
-            total += result
-        return total
 
     # --- loops ---------------------------------------------------------------
 

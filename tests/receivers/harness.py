@@ -69,7 +69,10 @@ class WebhookReceiver:
     def log(self) -> list[dict]:
         if not self.log_path.exists():
             return []
-        return [json.loads(line) for line in self.log_path.read_text().splitlines() if line.strip()]
+        text = self.log_path.read_text()
+        # The receiver may be writing its last line right now: complete lines only.
+        lines = text.split("\n")[:-1]
+        return [json.loads(line) for line in lines if line.strip()]
 
     def delivered(self) -> list[dict]:
         """Requests that verified and were answered 2xx, in arrival order."""
