@@ -99,11 +99,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record is emitted: a handler
+    bound to the stream of its first caller breaks once that stream closes."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging(settings: LogSettings | None = None, *, stream=None) -> logging.Handler:
     """One handler on the root logger in the configured format; calling it
     again replaces the handler instead of adding another."""
     settings = settings or LogSettings()
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _CurrentStderr()
     handler.addFilter(CorrelationFilter())
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else logging.Formatter(HUMAN_FORMAT))
     handler.set_name("mdm")

@@ -74,8 +74,10 @@ def test_explain_shows_where_each_value_came_from(cli):
     cli("match", "--domain", "customer")
     store = Store.open(cli.url)
     with store.session() as s:
-        golden_id = s.scalar(
-            select(Xref.golden_id).group_by(Xref.golden_id).having(func.count(Xref.system.distinct()) == 2).limit(1)
+        # A golden record whose organization had a losing candidate from the other system.
+        golden_id = next(
+            g.id for g in s.scalars(select(GoldenRecord).order_by(GoldenRecord.id))
+            if any(c["outcome"] == "lost" for c in g.lineage.get("organization", {}).get("candidates", []))
         )
     store.close()
     result = cli("explain", golden_id)
