@@ -23,6 +23,7 @@ from mdm.survivorship import SurvivorshipRules
 
 CHUNK = 900
 WRITE_CHUNK = 5000
+CLUSTER_SLICE = 20000
 
 
 @dataclass
@@ -115,10 +116,7 @@ def apply_clusters(
     for label in assignment.new:
         gid_of_label[label] = new_golden_id(domain)
     pinned = pinned_overrides(session, sorted(assignment.kept.values()))
-    built = build_clusters(
-        survivorship, domain, frame, clusters, now=now,
-        overrides={label: pinned[gid] for label, gid in assignment.kept.items() if gid in pinned},
-    )
+    overrides = {label: pinned[gid] for label, gid in assignment.kept.items() if gid in pinned}
     merged_from: dict[str, list[str]] = {}
     for retired, survivor in assignment.merged.items():
         merged_from.setdefault(survivor, []).append(retired)
@@ -132,53 +130,61 @@ def apply_clusters(
     stats = ApplyStats()
     systems, keys = frame["system"].to_dict(), frame["source_key"].to_dict()
     cause = _causes(frame, labels) if correlation_id is None else {}
-    new_rows, updates, versions, events = [], [], [], []
-    for label, members in clusters.items():
-        gid = gid_of_label[label]
-        attributes, lineage = built[label]
-        xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
-        old = existing.get(gid)
-        if old is None:
-            change, version, old_attrs = "created", 1, {}
-            parent = next((p for p, kids in split_into.items() if gid in kids), None)
-            extra = {"split_from": parent} if parent else {}
-            new_rows.append(
-                {"id": gid, "domain": domain, "version": 1, "status": "active", "merged_into": None,
-                 "attributes": attributes, "lineage": lineage, "created_at": now, "updated_at": now}
-            )
-            stats.created += 1
-        else:
-            old_attrs = old.attributes
-            same_members = sorted(previous.get(gid, [])) == members
-            if gid in merged_from:
-                change, extra = "merged", {"merged_from": sorted(merged_from[gid])}
-                stats.merged += 1
-            elif gid in split_into:
-                change, extra = "split", {"split_into": sorted(split_into[gid])}
-                stats.split += 1
-            elif old.status != "active" or old_attrs != attributes or not same_members:
-                change, extra = "updated", {}
-                stats.updated += 1
+    # Golden records are built and written a slice at a time, so memory holds
+    # one slice's attributes and lineage, not the whole domain's.
+    labels_in_order = list(clusters)
+    for start in range(0, len(labels_in_order), CLUSTER_SLICE):
+        part = {label: clusters[label] for label in labels_in_order[start : start + CLUSTER_SLICE]}
+        built = build_clusters(survivorship, domain, frame, part, now=now, overrides=overrides)
+        new_rows, updates, versions, events = [], [], [], []
+        for label, members in part.items():
+            gid = gid_of_label[label]
+            attributes, lineage = built.pop(label)
+            xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
+            old = existing.get(gid)
+            if old is None:
+                change, version, old_attrs = "created", 1, {}
+                parent = next((p for p, kids in split_into.items() if gid in kids), None)
+                extra = {"split_from": parent} if parent else {}
+                new_rows.append(
+                    {"id": gid, "domain": domain, "version": 1, "status": "active", "merged_into": None,
+                     "attributes": attributes, "lineage": lineage, "created_at": now, "updated_at": now}
+                )
+                stats.created += 1
             else:
-                stats.unchanged += 1
-                continue
-            version = old.version + 1
-            updates.append(
-                {"id": gid, "version": version, "status": "active", "merged_into": None,
-                 "attributes": attributes, "lineage": lineage, "updated_at": now}
+                old_attrs = old.attributes
+                same_members = sorted(previous.get(gid, [])) == members
+                if gid in merged_from:
+                    change, extra = "merged", {"merged_from": sorted(merged_from[gid])}
+                    stats.merged += 1
+                elif gid in split_into:
+                    change, extra = "split", {"split_into": sorted(split_into[gid])}
+                    stats.split += 1
+                elif old.status != "active" or old_attrs != attributes or not same_members:
+                    change, extra = "updated", {}
+                    stats.updated += 1
+                else:
+                    stats.unchanged += 1
+                    continue
+                version = old.version + 1
+                updates.append(
+                    {"id": gid, "version": version, "status": "active", "merged_into": None,
+                     "attributes": attributes, "lineage": lineage, "updated_at": now}
+                )
+            why = correlation_id or cause.get(label)
+            versions.append(
+                {"golden_id": gid, "version": version, "change_type": change, "attributes": attributes,
+                 "lineage": lineage, "members": members, "changed_at": now, "correlation_id": why}
             )
-        why = correlation_id or cause.get(label)
-        versions.append(
-            {"golden_id": gid, "version": version, "change_type": change, "attributes": attributes,
-             "lineage": lineage, "members": members, "changed_at": now, "correlation_id": why}
-        )
-        changed = changed_attributes(old_attrs, attributes)
-        stats.changed_attributes.update(changed.keys())
-        events.append(
-            outbox_row(domain=domain, change=change, golden_id=gid, version=version, golden=attributes,
-                       changed=changed, xref=xref, now=now, correlation_id=why, extra=extra)
-        )
+            changed = changed_attributes(old_attrs, attributes)
+            stats.changed_attributes.update(changed.keys())
+            events.append(
+                outbox_row(domain=domain, change=change, golden_id=gid, version=version, golden=attributes,
+                           changed=changed, xref=xref, now=now, correlation_id=why, extra=extra)
+            )
+        _write_golden(session, new_rows, updates, versions, events)
 
+    updates, versions, events = [], [], []
     aliases = []
     for retired, survivor in sorted(assignment.merged.items()):
         _retire(existing[retired], "merged", survivor, now, correlation_id, domain, updates, versions, events)
@@ -188,10 +194,7 @@ def apply_clusters(
             _retire(existing[gone], "deleted", None, now, correlation_id, domain, updates, versions, events)
             stats.deleted += 1
 
-    for chunk in _chunks(new_rows, WRITE_CHUNK):
-        bulk_insert(session, GoldenRecord, chunk)
-    for chunk in _chunks(updates, WRITE_CHUNK):
-        session.execute(update(GoldenRecord), chunk)
+    _write_golden(session, [], updates, versions, events)
     if aliases:
         bulk_insert(session, GoldenAlias, aliases)
         # Aliases of a retired id follow it to the new survivor.
@@ -199,14 +202,20 @@ def apply_clusters(
             session.execute(
                 update(GoldenAlias).where(GoldenAlias.golden_id == row["alias_id"]).values(golden_id=row["golden_id"])
             )
+    _write_xref(session, domain, frame, clusters, gid_of_label, current, decided_by or {}, removed, now)
+    stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
+    return stats
+
+
+def _write_golden(session: Session, new_rows, updates, versions, events) -> None:
+    for chunk in _chunks(new_rows, WRITE_CHUNK):
+        bulk_insert(session, GoldenRecord, chunk)
+    for chunk in _chunks(updates, WRITE_CHUNK):
+        session.execute(update(GoldenRecord), chunk)
     for chunk in _chunks(versions, WRITE_CHUNK):
         bulk_insert(session, GoldenRecordVersion, chunk)
     for chunk in _chunks(events, WRITE_CHUNK):
         bulk_insert(session, OutboxEvent, chunk)
-
-    _write_xref(session, domain, frame, clusters, gid_of_label, current, decided_by or {}, removed, now)
-    stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
-    return stats
 
 
 def _causes(frame: pd.DataFrame, labels: pd.Series) -> dict:

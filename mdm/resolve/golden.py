@@ -43,7 +43,7 @@ def build_clusters(
     overrides: Mapping[Hashable, Mapping[str, Override]] | None = None,
 ) -> Built:
     """label -> (attributes without empty values, lineage per attribute)."""
-    members = member_records(domain, frame)
+    members = member_records(domain, frame.loc[[rid for ids in clusters.values() for rid in ids]])
     out: Built = {}
     for label, ids in clusters.items():
         build = build_golden(rules, [members[r] for r in ids], now=now, overrides=(overrides or {}).get(label))
