@@ -129,7 +129,8 @@ def match_domain(
         model = None
     else:
         model, tf, _ = stored
-        affected = prepare(current_records(session, domain, _affected_ids(session, domain, rules, pending, removed)), rules)
+        affected_ids, pending_keys = _affected_ids(session, domain, rules, pending, removed)
+        affected = prepare(current_records(session, domain, affected_ids), rules)
     timings["read"] = time.perf_counter() - start
     if affected.empty:
         stats = apply_clusters(
@@ -154,7 +155,7 @@ def match_domain(
         correlation_id=correlation_id, whole_domain=bulk, survivorship=survivorship,
     )
     n_review = _write_review(session, domain, affected, result, labels, set(zip(*cl)), now)
-    _finish(session, domain, pending, removed, affected, rules, bulk)
+    _finish(session, domain, pending, removed, affected, rules, bulk, None if bulk else pending_keys)
     timings["write"] = time.perf_counter() - mark
     session.commit()
     return MatchReport(
@@ -163,10 +164,12 @@ def match_domain(
     )
 
 
-def _affected_ids(session, domain, rules, pending: list[int], removed: list[int]) -> list[int]:
+def _affected_ids(session, domain, rules, pending: list[int], removed: list[int]) -> tuple[list[int], pd.DataFrame | None]:
     """Pending records, their blocking-key neighbours, and every member of the
-    golden records any of those belong to (so clusters are rebuilt whole)."""
+    golden records any of those belong to (so clusters are rebuilt whole);
+    and the pending records' own blocking keys, stored once they are matched."""
     neighbours: set[int] = set()
+    keys = None
     if pending:
         keys = blocking_keys(prepare(current_records(session, domain, pending), rules), rules)
         for (name,), group in keys.groupby(["key_name"]):
@@ -185,7 +188,7 @@ def _affected_ids(session, domain, rules, pending: list[int], removed: list[int]
     base |= {r for pair in must_link_pairs(session, sorted(base)) for r in pair}
     goldens = set(current_xref(session, domain, sorted(base)).values())
     members = {rid for rids in members_of(session, sorted(goldens)).values() for rid in rids}
-    return sorted((base | members) - set(removed))
+    return sorted((base | members) - set(removed)), keys
 
 
 def _decided_by(pairs: pd.DataFrame, labels: pd.Series) -> dict[int, tuple[str, float | None]]:
@@ -262,7 +265,10 @@ def _write_review(session, domain, frame, result, labels, barred: set, now) -> i
     return len(keys)
 
 
-def _finish(session, domain, pending: list[int], removed: list[int], frame: pd.DataFrame, rules, bulk: bool) -> None:
+def _finish(
+    session, domain, pending: list[int], removed: list[int], frame: pd.DataFrame, rules, bulk: bool,
+    pending_keys: pd.DataFrame | None = None,
+) -> None:
     """Refresh blocking keys of re-matched records and mark them matched."""
     if bulk:
         session.execute(delete(BlockingKey).where(BlockingKey.domain == domain))
@@ -273,7 +279,7 @@ def _finish(session, domain, pending: list[int], removed: list[int], frame: pd.D
             session.execute(delete(BlockingKey).where(BlockingKey.record_id.in_(ids[start : start + CHUNK])))
         refresh = frame.loc[frame.index.intersection(pending)]
     if len(refresh):
-        keys = blocking_keys(refresh, rules)
+        keys = pending_keys if pending_keys is not None and not bulk else blocking_keys(refresh, rules)
         keys = keys.assign(domain=domain, key_value=keys["key_value"].str.slice(0, 255))
         records = keys[["record_id", "domain", "key_name", "key_value"]].to_dict("records")
         for start in range(0, len(records), WRITE_CHUNK):
