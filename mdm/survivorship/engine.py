@@ -5,45 +5,151 @@ dropped; a pinned steward override wins outright; otherwise the chain's
 strategies run in order, each narrowing the candidates or falling back to
 the next; a final deterministic tie-breaker (most recent, then lowest
 record id) settles what the chain leaves tied.
+
+Everything that depends on the rules alone (chains with their rule texts,
+validation functions, the resolution order) is worked out once per rules
+object (``_plan``). Decisions are reached as ``DecisionDraft`` objects;
+``Decision`` models are built only when someone reads them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mdm.survivorship.models import Candidate, CandidateTrace, Decision, GoldenBuild, MemberRecord, Override
+from mdm.survivorship.models import (
+    Candidate,
+    Decision,
+    DecisionDraft,
+    GoldenBuild,
+    MemberRecord,
+    Override,
+    construct_valid,
+)
 from mdm.survivorship.registry import strategies, validators
 from mdm.survivorship.rules import STEWARD_OVERRIDE, Step, SurvivorshipRules
-from mdm.survivorship.strategies import Context, Settled, Undecided
-from mdm.survivorship.values import is_empty, show_moment
+from mdm.survivorship.strategies import Context, Settled, Undecided, steward_override
+from mdm.survivorship.values import show_moment
 
 TIE_BREAKER = "most recent, then lowest record id"
 NO_CANDIDATES = "no_candidates"
 
+_CANDIDATE_FIELDS = frozenset({"value", "system", "record_id", "source_key", "version", "updated_at"})
+_EMPTY_WHEN_FALSY = (str, list, dict, tuple)  # values.is_empty, inlined on the hot path
+
+
+def _candidate(value: Any, member: dict[str, Any]) -> Candidate:
+    """``Candidate(value=value, system=m.system, ...)`` for a member's (already validated) fields."""
+    return construct_valid(
+        Candidate,
+        {
+            "value": value,
+            "system": member["system"],
+            "record_id": member["record_id"],
+            "source_key": member["source_key"],
+            "version": member["version"],
+            "updated_at": member["updated_at"],
+            "trust": None,
+        },
+        _CANDIDATE_FIELDS,
+    )
+
 
 def candidates_for(attribute: str, members: list[MemberRecord]) -> list[Candidate]:
     """One candidate per member record that has a value for ``attribute``."""
-    return [
-        Candidate(
-            value=m.fields[attribute],
-            system=m.system,
-            record_id=m.record_id,
-            source_key=m.source_key,
-            version=m.version,
-            updated_at=m.updated_at,
-        )
-        for m in members
-        if not is_empty(m.fields.get(attribute))
-    ]
+    out = []
+    for m in members:
+        value = m.fields.get(attribute)
+        if not (value is None or (isinstance(value, _EMPTY_WHEN_FALSY) and not value)):
+            out.append(_candidate(value, m.__dict__))
+    return out
 
 
 def validate_value(rules: SurvivorshipRules, attribute: str, value: Any) -> str | None:
     """Why ``value`` fails the attribute's validation rules, or None (also for steward input)."""
-    for check in rules.checks_for(attribute):
-        reason = validators[check.name].fn(value, check.param)
+    return _check(_plan(rules).attribute(attribute).checks, value)
+
+
+def _check(checks: tuple[tuple[Callable[..., Any], Any], ...], value: Any) -> str | None:
+    for fn, param in checks:
+        reason = fn(value, param)
         if reason:
             return f"invalid: {reason}"
     return None
+
+
+@dataclass(slots=True, frozen=True)
+class _AttributePlan:
+    """One attribute's rules, resolved: validation functions and chain steps with their rule texts."""
+
+    attribute: str
+    checks: tuple[tuple[Callable[..., Any], Any], ...]
+    # (strategy name, function, parameter, rule text); steward_override steps left out.
+    steps: tuple[tuple[str, Callable[..., Any], Any, str], ...]
+    override_rule: str
+    no_candidates_rule: str
+    tie_rule: str
+    # The decision when there is no candidate and no steward override (shared: drafts are read-only).
+    empty: DecisionDraft
+
+
+@dataclass(slots=True)
+class _Plan:
+    rules: SurvivorshipRules
+    versions: tuple[int, int]
+    override: Callable[..., Any]
+    names: list[str] = field(default_factory=list)
+    known: frozenset[str] = frozenset()
+    order: list[_AttributePlan] = field(default_factory=list)
+    reordered: bool = False
+    _attributes: dict[str, _AttributePlan] = field(default_factory=dict)
+
+    def attribute(self, attribute: str) -> _AttributePlan:
+        ap = self._attributes.get(attribute)
+        if ap is None:
+            ap = self._attributes[attribute] = _attribute_plan(self.rules, attribute)
+        return ap
+
+
+def _attribute_plan(rules: SurvivorshipRules, attribute: str) -> _AttributePlan:
+    domain = rules.domain
+    chain, is_default = rules.chain_for(attribute)
+    no_candidates_rule = f"{domain}.{attribute}: no valid candidate"
+    return _AttributePlan(
+        attribute=attribute,
+        checks=tuple((validators[check.name].fn, check.param) for check in rules.checks_for(attribute)),
+        steps=tuple(
+            (step.name, strategies[step.name].fn, step.param, _rule(domain, attribute, i, step, is_default))
+            for i, step in enumerate(chain)
+            if step.name != STEWARD_OVERRIDE
+        ),
+        override_rule=f"{domain}.{attribute}: steward_override by ",
+        no_candidates_rule=no_candidates_rule,
+        tie_rule=f"{domain}.{attribute}: tie_breaker ({TIE_BREAKER})",
+        empty=DecisionDraft(attribute, None, None, NO_CANDIDATES, no_candidates_rule, None, [], [], None, False),
+    )
+
+
+_PLANS: dict[int, _Plan] = {}
+_MAX_PLANS = 64
+
+
+def _plan(rules: SurvivorshipRules) -> _Plan:
+    """The rules worked out for the engine, cached per rules object (and registry state)."""
+    versions = (strategies.version, validators.version)
+    plan = _PLANS.get(id(rules))
+    if plan is not None and plan.rules is rules and plan.versions == versions:
+        return plan
+    plan = _Plan(rules, versions, strategies[STEWARD_OVERRIDE].fn)
+    plan.names = rules.attribute_names()
+    plan.known = frozenset(plan.names)
+    order = rules.resolution_order(plan.names)
+    plan.order = [plan.attribute(a) for a in order]
+    plan.reordered = order != plan.names
+    if len(_PLANS) >= _MAX_PLANS:
+        del _PLANS[next(iter(_PLANS))]
+    _PLANS[id(rules)] = plan  # holds ``rules``, so the id stays its own while cached
+    return plan
 
 
 def decide(
@@ -58,50 +164,74 @@ def decide(
 ) -> Decision:
     """Survivorship for one attribute. ``decided`` holds earlier decisions (for same_source_as);
     ``candidates`` replaces the ones taken from ``members`` (e.g. with per-value trust)."""
+    plan = _plan(rules)
     pool = candidates_for(attribute, members) if candidates is None else candidates
-    ctx = Context(
-        attribute=attribute,
-        now=now,
-        rules=rules,
-        members={m.record_id: m for m in members},
-        decided=decided or {},
-        overrides=overrides or {},
-    )
-    dropped = {c.record_id: r for c in pool if (r := validate_value(rules, attribute, c.value))}
-    valid = [c for c in pool if c.record_id not in dropped]
-    trace = _Trace(attribute, pool, dropped)
+    env = {
+        "now": now,
+        "rules": rules,
+        "members": {m.record_id: m for m in members},
+        "decided": decided or {},
+        "overrides": overrides or {},
+    }
+    return _decide(plan, plan.attribute(attribute), pool, env).decision()
 
-    verdict = strategies[STEWARD_OVERRIDE].fn(valid, ctx, None)
-    if isinstance(verdict, Settled):
-        rule = f"{rules.domain}.{attribute}: steward_override by {verdict.override.actor}"
-        return trace.settled(verdict, STEWARD_OVERRIDE, rule)
+
+def _context(attribute: str, env: dict[str, Any]) -> Context:
+    """``Context(attribute=attribute, **env)`` without the frozen dataclass's per-field setattr."""
+    ctx = object.__new__(Context)
+    ctx.__dict__.update(env, attribute=attribute)
+    return ctx
+
+
+def _decide(plan: _Plan, ap: _AttributePlan, pool: list[Candidate], env: dict[str, Any]) -> DecisionDraft:
+    attribute = ap.attribute
+    dropped: dict[int, str] = {}
+    if ap.checks:
+        for c in pool:
+            reason = _check(ap.checks, c.value)
+            if reason:
+                dropped[c.record_id] = reason
+        valid = [c for c in pool if c.record_id not in dropped]
+    else:
+        valid = list(pool)
+    ctx = None
+    lost: dict[int, str] = {}
+    fallbacks: list[str] = []
+
+    # The built-in steward_override has nothing to say without an override for this attribute.
+    if plan.override is not steward_override or attribute in env["overrides"]:
+        ctx = _context(attribute, env)
+        verdict = plan.override(valid, ctx, None)
+        if isinstance(verdict, Settled):
+            rule = f"{ap.override_rule}{verdict.override.actor}"
+            return _settled(attribute, pool, dropped, lost, fallbacks, verdict, STEWARD_OVERRIDE, rule)
     if not valid:
-        return trace.decision(None, None, NO_CANDIDATES, f"{rules.domain}.{attribute}: no valid candidate")
+        if not pool:
+            return ap.empty
+        return _decision(attribute, pool, dropped, lost, fallbacks, None, None, NO_CANDIDATES, ap.no_candidates_rule)
 
-    chain, is_default = rules.chain_for(attribute)
+    if ctx is None:
+        ctx = _context(attribute, env)
     remaining, deciding = valid, None
-    for i, step in enumerate(chain):
-        if step.name == STEWARD_OVERRIDE:
-            continue
-        rule = _rule(rules.domain, attribute, i, step, is_default)
-        verdict = strategies[step.name].fn(remaining, ctx, step.param)
+    for name, fn, param, rule in ap.steps:
+        verdict = fn(remaining, ctx, param)
         if isinstance(verdict, Undecided):
-            trace.fallbacks.append(f"{rule}: could not decide: {verdict.reason}")
+            fallbacks.append(f"{rule}: could not decide: {verdict.reason}")
             continue
         if isinstance(verdict, Settled):
-            return trace.settled(verdict, step.name, rule)
-        trace.lost.update(verdict.lost)
+            return _settled(attribute, pool, dropped, lost, fallbacks, verdict, name, rule)
+        lost.update(verdict.lost)
         if len(verdict.kept) < len(remaining) or len(verdict.kept) == 1:
-            remaining, deciding = verdict.kept, (step.name, rule)
+            remaining, deciding = verdict.kept, (name, rule)
         if len(remaining) == 1:
             break
-        trace.fallbacks.append(f"{rule}: tie between {', '.join(c.label for c in remaining)}")
+        fallbacks.append(f"{rule}: tie between {', '.join(c.label for c in remaining)}")
 
     tie_breaker = None
     if len(remaining) > 1 or deciding is None:
-        remaining, tie_breaker = _break_tie(remaining, trace.lost), TIE_BREAKER
-    strategy, rule = deciding or ("tie_breaker", f"{rules.domain}.{attribute}: tie_breaker ({TIE_BREAKER})")
-    return trace.decision(remaining[0], tie_breaker, strategy, rule)
+        remaining, tie_breaker = _break_tie(remaining, lost), TIE_BREAKER
+    strategy, rule = deciding or ("tie_breaker", ap.tie_rule)
+    return _decision(attribute, pool, dropped, lost, fallbacks, remaining[0], tie_breaker, strategy, rule)
 
 
 def _rule(domain: str, attribute: str, index: int, step: Step, is_default: bool) -> str:
@@ -121,54 +251,76 @@ def _break_tie(tied: list[Candidate], lost: dict[int, str]) -> list[Candidate]:
     return [winner]
 
 
-class _Trace:
-    """Collects each candidate's fate while one attribute is decided."""
+def _traces(
+    pool: list[Candidate], dropped: dict[int, str], won: dict[int, str], lost: dict[int, str]
+) -> list[tuple[Candidate, str, str]]:
+    """Each candidate's fate, in pool order."""
+    traces = []
+    for c in pool:
+        rid = c.record_id
+        if rid in dropped:
+            traces.append((c, "dropped", dropped[rid]))
+        elif rid in won:
+            traces.append((c, "won", won[rid]))
+        else:
+            traces.append((c, "lost", lost[rid]))
+    return traces
 
-    def __init__(self, attribute: str, pool: list[Candidate], dropped: dict[int, str]):
-        self.attribute = attribute
-        self.pool = pool
-        self.dropped = dropped
-        self.lost: dict[int, str] = {}
-        self.fallbacks: list[str] = []
 
-    def _traces(self, won: dict[int, str]) -> list[CandidateTrace]:
-        traces = []
-        for c in self.pool:
-            if c.record_id in self.dropped:
-                traces.append(CandidateTrace(candidate=c, outcome="dropped", reason=self.dropped[c.record_id]))
-            elif c.record_id in won:
-                traces.append(CandidateTrace(candidate=c, outcome="won", reason=won[c.record_id]))
-            else:
-                traces.append(CandidateTrace(candidate=c, outcome="lost", reason=self.lost[c.record_id]))
-        return traces
+def _decision(
+    attribute: str,
+    pool: list[Candidate],
+    dropped: dict[int, str],
+    lost: dict[int, str],
+    fallbacks: list[str],
+    winner: Candidate | None,
+    tie_breaker: str | None,
+    strategy: str,
+    rule: str,
+) -> DecisionDraft:
+    won = {}
+    if winner is not None:
+        won[winner.record_id] = f"chosen by {rule}" + (f"; tie broken by {tie_breaker}" if tie_breaker else "")
+    value = winner.value if winner else None
+    traces = _traces(pool, dropped, won, lost)
+    return DecisionDraft(attribute, value, winner, strategy, rule, tie_breaker, traces, fallbacks, None, False)
 
-    def decision(self, winner: Candidate | None, tie_breaker: str | None, strategy: str, rule: str) -> Decision:
-        won = {}
-        if winner is not None:
-            won[winner.record_id] = f"chosen by {rule}" + (f"; tie broken by {tie_breaker}" if tie_breaker else "")
-        return Decision(
-            attribute=self.attribute,
-            value=winner.value if winner else None,
-            winner=winner,
-            strategy=strategy,
-            rule=rule,
-            tie_breaker=tie_breaker,
-            candidates=self._traces(won),
-            fallbacks=self.fallbacks,
-        )
 
-    def settled(self, verdict: Settled, strategy: str, rule: str) -> Decision:
-        self.lost.update(verdict.lost)
-        return Decision(
-            attribute=self.attribute,
-            value=verdict.value,
-            winner=None,
-            strategy=strategy,
-            rule=rule,
-            candidates=self._traces(verdict.won),
-            fallbacks=self.fallbacks,
-            override=verdict.override,
-        )
+def _settled(
+    attribute: str,
+    pool: list[Candidate],
+    dropped: dict[int, str],
+    lost: dict[int, str],
+    fallbacks: list[str],
+    verdict: Settled,
+    strategy: str,
+    rule: str,
+) -> DecisionDraft:
+    lost.update(verdict.lost)
+    traces = _traces(pool, dropped, verdict.won, lost)
+    return DecisionDraft(attribute, verdict.value, None, strategy, rule, None, traces, fallbacks, verdict.override, True)
+
+
+class _Decided(Mapping[str, Decision]):
+    """The decisions reached so far, as ``Decision`` models built on first read (``Context.decided``)."""
+
+    __slots__ = ("_drafts", "_models")
+
+    def __init__(self, drafts: dict[str, DecisionDraft]):
+        self._drafts = drafts
+        self._models: dict[str, Decision] = {}
+
+    def __getitem__(self, attribute: str) -> Decision:
+        model = self._models.get(attribute)
+        if model is None:
+            model = self._models[attribute] = self._drafts[attribute].decision()
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._drafts)
+
+    def __len__(self) -> int:
+        return len(self._drafts)
 
 
 def build_golden(
@@ -186,14 +338,41 @@ def build_golden(
     ids = [m.record_id for m in members]
     if len(set(ids)) != len(ids):
         raise ValueError(f"member record ids must be unique, got {sorted(ids)}")
-    names = rules.attribute_names()
-    unknown = sorted(set(overrides or {}) - set(names))
-    if unknown:
-        raise ValueError(f"overrides for unknown {rules.domain} attributes: {', '.join(unknown)}")
-    decided: dict[str, Decision] = {}
-    for attribute in rules.resolution_order(names):
-        decided[attribute] = decide(rules, attribute, members, now=now, overrides=overrides, decided=decided)
-    return GoldenBuild(
-        attributes={a: decided[a].value for a in names},
-        decisions={a: decided[a] for a in names},
-    )
+    plan = _plan(rules)
+    names = plan.names
+    if overrides:
+        unknown = sorted(set(overrides) - set(names))
+        if unknown:
+            raise ValueError(f"overrides for unknown {rules.domain} attributes: {', '.join(unknown)}")
+
+    # Every attribute's candidates in one pass over the members (member order, as candidates_for).
+    pools: dict[str, list[Candidate]] = {}
+    known = plan.known
+    for m in members:
+        member = m.__dict__
+        for attribute, value in member["fields"].items():
+            if attribute not in known or value is None or (isinstance(value, _EMPTY_WHEN_FALSY) and not value):
+                continue
+            pool = pools.get(attribute)
+            if pool is None:
+                pool = pools[attribute] = []
+            pool.append(_candidate(value, member))
+
+    drafts: dict[str, DecisionDraft] = {}
+    env = {
+        "now": now,
+        "rules": rules,
+        "members": dict(zip(ids, members)),
+        "decided": _Decided(drafts),
+        "overrides": overrides or {},
+    }
+    no_override = plan.override is steward_override and not overrides
+    for ap in plan.order:
+        pool = pools.get(ap.attribute)
+        if pool is None and no_override:
+            drafts[ap.attribute] = ap.empty
+        else:
+            drafts[ap.attribute] = _decide(plan, ap, pool or [], env)
+    if plan.reordered:
+        drafts = {a: drafts[a] for a in names}
+    return GoldenBuild.from_drafts({a: d.value for a, d in drafts.items()}, drafts)

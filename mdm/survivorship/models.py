@@ -1,9 +1,12 @@
 """Survivorship inputs (member records, candidates, steward overrides) and outputs (decisions)."""
 
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from mdm.survivorship.values import is_empty
 
@@ -86,12 +89,151 @@ class Decision(_Frozen):
         return {"value": None, **self.model_dump(mode="json", exclude_none=True)}
 
 
-class GoldenBuild(_Frozen):
-    """A golden record's attribute values and the decision behind each."""
+class GoldenBuild:
+    """A golden record's attribute values and the decision behind each.
 
-    attributes: dict[str, Any]
-    decisions: dict[str, Decision]
+    The engine hands over ``DecisionDraft`` objects; ``decisions`` turns them
+    into ``Decision`` models on first access and ``lineage_json`` reads the
+    drafts directly, so bulk builds that only store attributes and lineage
+    never construct the models.
+    """
+
+    __slots__ = ("attributes", "_decisions", "_drafts")
+
+    def __init__(self, attributes: dict[str, Any], decisions: Mapping[str, "Decision"]):
+        self.attributes = attributes
+        self._decisions: dict[str, Decision] | None = dict(decisions)
+        self._drafts: Mapping[str, DecisionDraft] | None = None
+
+    @classmethod
+    def from_drafts(cls, attributes: dict[str, Any], drafts: "Mapping[str, DecisionDraft]") -> "GoldenBuild":
+        build = cls.__new__(cls)
+        build.attributes, build._decisions, build._drafts = attributes, None, drafts
+        return build
+
+    @property
+    def decisions(self) -> dict[str, Decision]:
+        if self._decisions is None:
+            self._decisions = {name: draft.decision() for name, draft in self._drafts.items()}
+        return self._decisions
 
     def lineage_json(self) -> dict[str, Any]:
         """JSON-ready lineage, stored with each golden record version."""
-        return {name: decision.lineage_json() for name, decision in self.decisions.items()}
+        if self._drafts is None:
+            return {name: decision.lineage_json() for name, decision in self._decisions.items()}
+        moments: dict[int, str] = {}
+        return {name: draft.lineage_json(moments) for name, draft in self._drafts.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GoldenBuild):
+            return NotImplemented
+        return self.attributes == other.attributes and self.decisions == other.decisions
+
+    def __repr__(self) -> str:
+        return f"GoldenBuild(attributes={self.attributes!r}, decisions={self.decisions!r})"
+
+
+_setattr = object.__setattr__
+_TRACE_FIELDS = frozenset(CandidateTrace.model_fields)
+_DECIDED_FIELDS = frozenset(Decision.model_fields) - {"override"}
+_SETTLED_FIELDS = frozenset(Decision.model_fields) - {"tie_breaker"}
+
+
+def construct_valid(cls: type[BaseModel], values: dict[str, Any], fields_set: frozenset[str]) -> Any:
+    """A model from values that are already valid, as validation would build it (no copies, no checks)."""
+    model = cls.__new__(cls)
+    _setattr(model, "__dict__", values)
+    _setattr(model, "__pydantic_fields_set__", set(fields_set))
+    _setattr(model, "__pydantic_extra__", None)
+    _setattr(model, "__pydantic_private__", None)
+    return model
+
+
+@dataclass(slots=True, eq=False)
+class DecisionDraft:
+    """A decision as the engine reaches it: ``traces`` are (candidate, outcome, reason).
+
+    ``settled`` marks a value a strategy fixed itself (no tie-breaker field).
+    ``decision()`` is the ``Decision`` model; ``lineage_json()`` equals
+    ``decision().lineage_json()`` without building it.
+    """
+
+    attribute: str
+    value: Any
+    winner: Candidate | None
+    strategy: str
+    rule: str
+    tie_breaker: str | None
+    traces: list[tuple[Candidate, Outcome, str]]
+    fallbacks: list[str]
+    override: Override | None
+    settled: bool
+
+    def decision(self) -> Decision:
+        traces = [
+            construct_valid(CandidateTrace, {"candidate": c, "outcome": o, "reason": r}, _TRACE_FIELDS)
+            for c, o, r in self.traces
+        ]
+        values = {
+            "attribute": self.attribute,
+            "value": self.value,
+            "winner": self.winner,
+            "strategy": self.strategy,
+            "rule": self.rule,
+            "tie_breaker": self.tie_breaker,
+            "candidates": traces,
+            "fallbacks": list(self.fallbacks),
+            "override": self.override,
+        }
+        return construct_valid(Decision, values, _SETTLED_FIELDS if self.settled else _DECIDED_FIELDS)
+
+    def lineage_json(self, moments: dict[int, str] | None = None) -> dict[str, Any]:
+        """``Decision.lineage_json()``: ``model_dump(mode="json", exclude_none=True)`` with "value" first.
+        ``moments`` caches timestamps by object id across calls (the members' timestamps repeat)."""
+        moments = {} if moments is None else moments
+        out: dict[str, Any] = {"value": _json(self.value), "attribute": self.attribute}
+        if self.winner is not None:
+            out["winner"] = _candidate_json(self.winner, moments)
+        out["strategy"] = self.strategy
+        out["rule"] = self.rule
+        if self.tie_breaker is not None:
+            out["tie_breaker"] = self.tie_breaker
+        out["candidates"] = [
+            {"candidate": _candidate_json(c, moments), "outcome": o, "reason": r} for c, o, r in self.traces
+        ]
+        out["fallbacks"] = list(self.fallbacks)
+        if self.override is not None:
+            out["override"] = self.override.model_dump(mode="json", exclude_none=True)
+        return out
+
+
+_ANY = TypeAdapter(Any)
+_PLAIN = (str, int, bool)
+
+
+def _json(value: Any) -> Any:
+    """``value`` as pydantic serializes an ``Any`` field in JSON mode (nan and infinity become None)."""
+    kind = type(value)
+    if kind in _PLAIN or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    return _ANY.dump_python(value, mode="json")
+
+
+def _candidate_json(c: Candidate, moments: dict[int, str]) -> dict[str, Any]:
+    fields = c.__dict__
+    value = fields["value"]
+    out: dict[str, Any] = {} if value is None else {"value": _json(value)}
+    out["system"] = fields["system"]
+    out["record_id"] = fields["record_id"]
+    out["source_key"] = fields["source_key"]
+    out["version"] = fields["version"]
+    updated_at = fields["updated_at"]
+    moment = moments.get(id(updated_at))
+    if moment is None:
+        moment = moments[id(updated_at)] = _ANY.dump_python(updated_at, mode="json")
+    out["updated_at"] = moment
+    if fields["trust"] is not None:
+        out["trust"] = _json(fields["trust"])
+    return out

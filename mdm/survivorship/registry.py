@@ -50,6 +50,8 @@ class Registry:
     def __init__(self, what: str):
         self.what = what
         self._entries: dict[str, Entry] = {}
+        # Bumped on every registration, so callers can cache looked-up functions.
+        self.version = 0
 
     def register(
         self, name: str, *, param: Any = None, default: Any = _NO_DEFAULT
@@ -57,6 +59,7 @@ class Registry:
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             adapter = None if param is None else TypeAdapter(param)
             self._entries[name] = Entry(name, fn, adapter, default)
+            self.version += 1
             return fn
 
         return decorate
