@@ -316,6 +316,9 @@ class _Decided(Mapping[str, Decision]):
             model = self._models[attribute] = self._drafts[attribute].decision()
         return model
 
+    def get(self, attribute: str, default: Any = None) -> Any:
+        return self[attribute] if attribute in self._drafts else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._drafts)
 
@@ -375,4 +378,4 @@ def build_golden(
             drafts[ap.attribute] = _decide(plan, ap, pool or [], env)
     if plan.reordered:
         drafts = {a: drafts[a] for a in names}
-    return GoldenBuild.from_drafts({a: d.value for a, d in drafts.items()}, drafts)
+    return GoldenBuild.from_drafts({a: d.value for a, d in drafts.items()}, drafts, members)

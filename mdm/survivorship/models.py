@@ -98,17 +98,21 @@ class GoldenBuild:
     never construct the models.
     """
 
-    __slots__ = ("attributes", "_decisions", "_drafts")
+    __slots__ = ("attributes", "_decisions", "_drafts", "_members")
 
     def __init__(self, attributes: dict[str, Any], decisions: Mapping[str, "Decision"]):
         self.attributes = attributes
         self._decisions: dict[str, Decision] | None = dict(decisions)
         self._drafts: Mapping[str, DecisionDraft] | None = None
+        self._members: list[MemberRecord] = []
 
     @classmethod
-    def from_drafts(cls, attributes: dict[str, Any], drafts: "Mapping[str, DecisionDraft]") -> "GoldenBuild":
+    def from_drafts(
+        cls, attributes: dict[str, Any], drafts: "Mapping[str, DecisionDraft]", members: list[MemberRecord]
+    ) -> "GoldenBuild":
+        """``members``: the records every draft's candidates were taken from (as ``candidates_for`` does)."""
         build = cls.__new__(cls)
-        build.attributes, build._decisions, build._drafts = attributes, None, drafts
+        build.attributes, build._decisions, build._drafts, build._members = attributes, None, drafts, members
         return build
 
     @property
@@ -121,8 +125,8 @@ class GoldenBuild:
         """JSON-ready lineage, stored with each golden record version."""
         if self._drafts is None:
             return {name: decision.lineage_json() for name, decision in self._decisions.items()}
-        moments: dict[int, str] = {}
-        return {name: draft.lineage_json(moments) for name, draft in self._drafts.items()}
+        sources = {m.record_id: _member_json(m) for m in self._members}
+        return {name: draft.lineage_json(sources) for name, draft in self._drafts.items()}
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, GoldenBuild):
@@ -187,20 +191,30 @@ class DecisionDraft:
         }
         return construct_valid(Decision, values, _SETTLED_FIELDS if self.settled else _DECIDED_FIELDS)
 
-    def lineage_json(self, moments: dict[int, str] | None = None) -> dict[str, Any]:
+    def lineage_json(self, sources: Mapping[int, dict[str, Any]] | None = None) -> dict[str, Any]:
         """``Decision.lineage_json()``: ``model_dump(mode="json", exclude_none=True)`` with "value" first.
-        ``moments`` caches timestamps by object id across calls (the members' timestamps repeat)."""
-        moments = {} if moments is None else moments
+
+        ``sources``: record id -> ``_member_json`` of the member record each candidate was taken from.
+        """
+        winner = self.winner
+        winner_json = None
+        candidates = []
+        for c, outcome, reason in self.traces:
+            if sources is None:
+                candidate = _candidate_json(c)
+            else:
+                candidate = {"value": _json(c.value), **sources[c.record_id]}
+            if c is winner:
+                winner_json = dict(candidate)
+            candidates.append({"candidate": candidate, "outcome": outcome, "reason": reason})
         out: dict[str, Any] = {"value": _json(self.value), "attribute": self.attribute}
-        if self.winner is not None:
-            out["winner"] = _candidate_json(self.winner, moments)
+        if winner is not None:
+            out["winner"] = _candidate_json(winner) if winner_json is None else winner_json
         out["strategy"] = self.strategy
         out["rule"] = self.rule
         if self.tie_breaker is not None:
             out["tie_breaker"] = self.tie_breaker
-        out["candidates"] = [
-            {"candidate": _candidate_json(c, moments), "outcome": o, "reason": r} for c, o, r in self.traces
-        ]
+        out["candidates"] = candidates
         out["fallbacks"] = list(self.fallbacks)
         if self.override is not None:
             out["override"] = self.override.model_dump(mode="json", exclude_none=True)
@@ -221,7 +235,18 @@ def _json(value: Any) -> Any:
     return _ANY.dump_python(value, mode="json")
 
 
-def _candidate_json(c: Candidate, moments: dict[int, str]) -> dict[str, Any]:
+def _member_json(m: MemberRecord) -> dict[str, Any]:
+    """A candidate's JSON after "value", for candidates taken from ``m``."""
+    return {
+        "system": m.system,
+        "record_id": m.record_id,
+        "source_key": m.source_key,
+        "version": m.version,
+        "updated_at": _ANY.dump_python(m.updated_at, mode="json"),
+    }
+
+
+def _candidate_json(c: Candidate) -> dict[str, Any]:
     fields = c.__dict__
     value = fields["value"]
     out: dict[str, Any] = {} if value is None else {"value": _json(value)}
@@ -229,11 +254,7 @@ def _candidate_json(c: Candidate, moments: dict[int, str]) -> dict[str, Any]:
     out["record_id"] = fields["record_id"]
     out["source_key"] = fields["source_key"]
     out["version"] = fields["version"]
-    updated_at = fields["updated_at"]
-    moment = moments.get(id(updated_at))
-    if moment is None:
-        moment = moments[id(updated_at)] = _ANY.dump_python(updated_at, mode="json")
-    out["updated_at"] = moment
+    out["updated_at"] = _ANY.dump_python(fields["updated_at"], mode="json")
     if fields["trust"] is not None:
         out["trust"] = _json(fields["trust"])
     return out

@@ -74,8 +74,16 @@ def keep_best(
     pick: Callable[..., Any] = max,
 ) -> Narrowed:
     """Keep the candidates with the best score (``pick``: max or min); ``why_lost(loser, best)`` explains the rest."""
-    scores = {c.record_id: score(c) for c in candidates}
-    best_score = pick(scores.values())
+    if len(candidates) == 1 and (pick is max or pick is min):
+        # The common single candidate: it is the best unless its score is not even equal to itself (NaN).
+        only = candidates[0]
+        best_score = score(only)
+        if best_score == best_score:
+            return Narrowed([only], {})
+        scores = {only.record_id: best_score}
+    else:
+        scores = {c.record_id: score(c) for c in candidates}
+        best_score = pick(scores.values())
     kept = [c for c in candidates if scores[c.record_id] == best_score]
     lost = {c.record_id: why_lost(c, kept[0]) for c in candidates if scores[c.record_id] != best_score}
     return Narrowed(kept, lost)
@@ -92,6 +100,8 @@ def steward_override(candidates: list[Candidate], ctx: Context, _: None) -> Verd
 
 @strategies.register("source_priority", param=list[str])
 def source_priority(candidates: list[Candidate], ctx: Context, systems: list[str]) -> Verdict:
+    if len(candidates) == 1 and candidates[0].system in systems:
+        return Narrowed([candidates[0]], {})
     rank = {system: i for i, system in enumerate(systems)}
     listed = [c for c in candidates if c.system in rank]
     if not listed:
