@@ -125,4 +125,6 @@ def configure_logging(settings: LogSettings | None = None, *, stream=None) -> lo
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    # Migration chatter is not the operator's business at INFO.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler

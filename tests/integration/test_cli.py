@@ -77,7 +77,7 @@ def test_explain_shows_where_each_value_came_from(cli):
         # A golden record whose organization had a losing candidate from the other system.
         golden_id = next(
             g.id for g in s.scalars(select(GoldenRecord).order_by(GoldenRecord.id))
-            if any(c["outcome"] == "lost" for c in g.lineage.get("organization", {}).get("candidates", []))
+            if any("lower source priority" in c["reason"] for c in g.lineage.get("organization", {}).get("candidates", []))
         )
     store.close()
     result = cli("explain", golden_id)
