@@ -36,6 +36,8 @@ NO_CANDIDATES = "no_candidates"
 
 _CANDIDATE_FIELDS = frozenset({"value", "system", "record_id", "source_key", "version", "updated_at"})
 _EMPTY_WHEN_FALSY = (str, list, dict, tuple)  # values.is_empty, inlined on the hot path
+_new = object.__new__
+_setattr = object.__setattr__
 
 
 def _candidate(value: Any, member: dict[str, Any]) -> Candidate:
@@ -186,12 +188,15 @@ def _context(attribute: str, env: dict[str, Any]) -> Context:
 def _decide(plan: _Plan, ap: _AttributePlan, pool: list[Candidate], env: dict[str, Any]) -> DecisionDraft:
     attribute = ap.attribute
     dropped: dict[int, str] = {}
-    if ap.checks:
+    checks = ap.checks
+    if checks:
         for c in pool:
-            reason = _check(ap.checks, c.value)
-            if reason:
-                dropped[c.record_id] = reason
-        valid = [c for c in pool if c.record_id not in dropped]
+            for fn, param in checks:
+                reason = fn(c.value, param)
+                if reason:
+                    dropped[c.record_id] = f"invalid: {reason}"
+                    break
+        valid = [c for c in pool if c.record_id not in dropped] if dropped else list(pool)
     else:
         valid = list(pool)
     ctx = None
@@ -278,12 +283,15 @@ def _decision(
     strategy: str,
     rule: str,
 ) -> DecisionDraft:
-    won = {}
-    if winner is not None:
-        won[winner.record_id] = f"chosen by {rule}" + (f"; tie broken by {tie_breaker}" if tie_breaker else "")
-    value = winner.value if winner else None
-    traces = _traces(pool, dropped, won, lost)
-    return DecisionDraft(attribute, value, winner, strategy, rule, tie_breaker, traces, fallbacks, None, False)
+    if winner is None:
+        traces = _traces(pool, dropped, {}, lost)
+        return DecisionDraft(attribute, None, None, strategy, rule, tie_breaker, traces, fallbacks, None, False)
+    why = f"chosen by {rule}; tie broken by {tie_breaker}" if tie_breaker else f"chosen by {rule}"
+    if len(pool) == 1 and pool[0] is winner:
+        traces = [(winner, "won", why)]
+    else:
+        traces = _traces(pool, dropped, {winner.record_id: why}, lost)
+    return DecisionDraft(attribute, winner.value, winner, strategy, rule, tie_breaker, traces, fallbacks, None, False)
 
 
 def _settled(
@@ -349,17 +357,32 @@ def build_golden(
             raise ValueError(f"overrides for unknown {rules.domain} attributes: {', '.join(unknown)}")
 
     # Every attribute's candidates in one pass over the members (member order, as candidates_for).
+    # (``_candidate`` inlined: a candidate's fields after "value" are its member's, shared per member.)
     pools: dict[str, list[Candidate]] = {}
     known = plan.known
     for m in members:
         member = m.__dict__
+        source = {
+            "system": member["system"],
+            "record_id": member["record_id"],
+            "source_key": member["source_key"],
+            "version": member["version"],
+            "updated_at": member["updated_at"],
+            "trust": None,
+        }
         for attribute, value in member["fields"].items():
             if attribute not in known or value is None or (isinstance(value, _EMPTY_WHEN_FALSY) and not value):
                 continue
+            c = _new(Candidate)
+            _setattr(c, "__dict__", {"value": value, **source})
+            _setattr(c, "__pydantic_fields_set__", set(_CANDIDATE_FIELDS))
+            _setattr(c, "__pydantic_extra__", None)
+            _setattr(c, "__pydantic_private__", None)
             pool = pools.get(attribute)
             if pool is None:
-                pool = pools[attribute] = []
-            pool.append(_candidate(value, member))
+                pools[attribute] = [c]
+            else:
+                pool.append(c)
 
     drafts: dict[str, DecisionDraft] = {}
     env = {
