@@ -314,6 +314,9 @@ def split(
         decision.payload = {**decision.payload, "replaced": _links_of(session, pairs)}
         for other in co_members:
             add_cannot_link(session, domain, record_id, other, match_rules, now=now, decision_id=decision.id)
+        # The moved record becomes the newest member, so on an even split the
+        # golden id stays with the records that did not move.
+        session.execute(update(Xref).where(Xref.record_id == record_id).values(linked_at=now))
         if anchor is not None:
             add_must_link(session, record_id, anchor, now=now, decision_id=decision.id)
         return [record_id, *co_members, *([anchor] if anchor else [])]

@@ -22,7 +22,7 @@ RULES = Path(__file__).resolve().parents[2] / "rules"
 def cli(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("MDM_DATABASE_URL", db_url)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(console, "width", 200)  # tables unwrapped, so tests can read them
+    monkeypatch.setattr(console, "width", 1000)  # tables unwrapped, so tests can read them
     runner = CliRunner()
 
     def run(*args: str, ok: bool = True):

@@ -201,7 +201,7 @@ def _golden_with_members(api, seeded, n: int = 2) -> dict:
 
 def test_split_moves_a_record_out_into_a_new_golden_record(api, seeded):
     golden = _golden_with_members(api, seeded)
-    # The golden id stays with the larger part, on a tie with the lowest record id.
+    # The golden id stays with the records that did not move; the moved one gets a new id.
     moved = max(golden["sourceRecords"], key=lambda r: r["id"])
     result = api["steward"].data(SPLIT, {"rec": moved["id"], "r": "different branch"})["splitRecord"]
     now_in = api["steward"].golden_of(moved["system"], moved["key"])
