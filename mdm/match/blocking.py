@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from pandas._libs.missing import checknull
+
+from mdm.match import features
 from mdm.match.features import column_or_null, ensure_prepared
 
 if TYPE_CHECKING:
@@ -28,6 +31,10 @@ KEY_SEPARATOR = "|"
 def blocking_keys(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     """One row per (record_id, key_name, key_value); multi-valued features explode."""
     df = ensure_prepared(df, rules)
+    if 0 < len(df) <= features.SMALL_FRAME_ROWS and df.index.is_unique and df.columns.is_unique:
+        keys = _blocking_keys_small(df, rules)
+        if keys is not None:
+            return keys
     frames = []
     for key in rules.blocking.keys:
         parts = pd.DataFrame({str(i): column_or_null(df, c) for i, c in enumerate(key.columns)}, index=df.index)
@@ -41,6 +48,64 @@ def blocking_keys(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
         frames.append(pd.DataFrame({"record_id": parts.index.to_numpy(np.int64), "key_name": key.name, "key_value": value.to_numpy()}))
     keys = pd.concat(frames, ignore_index=True) if frames else _empty_keys()
     return keys.drop_duplicates(ignore_index=True)
+
+
+def _blocking_keys_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame | None:
+    """``blocking_keys`` with plain Python for small frames; None when a key column is not object dtype."""
+    values: dict[str, list] = {}
+    for key in rules.blocking.keys:
+        for column in key.columns:
+            if column in df.columns and column not in values:
+                if df[column].dtype != object:
+                    return None
+                values[column] = df[column].tolist()
+    ids = df.index.to_numpy(np.int64).tolist()
+    missing = [None] * len(ids)
+    seen: set = set()
+    record_ids, names, key_values = [], [], []
+    for key in rules.blocking.keys:
+        columns = [values.get(column, missing) for column in key.columns]
+        multi = [_first_is_list(column) for column in columns]
+        for i, record_id in enumerate(ids):
+            combos = [()]
+            for column, is_multi in zip(columns, multi):
+                parts = _exploded(column[i]) if is_multi else (column[i],)
+                combos = [combo + (part,) for combo in combos for part in parts]
+            for combo in combos:
+                if any(checknull(part) for part in combo):
+                    continue
+                row = (record_id, key.name, KEY_SEPARATOR.join(_as_str(part) for part in combo))
+                if row not in seen:
+                    seen.add(row)
+                    record_ids.append(record_id)
+                    names.append(key.name)
+                    key_values.append(row[2])
+    return pd.DataFrame(
+        {
+            "record_id": np.array(record_ids, dtype=np.int64),
+            "key_name": np.array(names, dtype=object),
+            "key_value": np.array(key_values, dtype=object),
+        }
+    )
+
+
+def _first_is_list(values: list) -> bool:
+    """``_is_multi_valued`` on a list."""
+    first = next((v for v in values if not checknull(v)), None)
+    return isinstance(first, (list, tuple))
+
+
+def _exploded(value: object) -> tuple:
+    """What ``DataFrame.explode`` makes of one cell: each item, NaN for an empty list."""
+    if pd.api.types.is_list_like(value):
+        items = tuple(value)
+        return items if items else (np.nan,)
+    return (value,)
+
+
+def _as_str(value: object) -> str:
+    """``Series.astype(str)`` for one value."""
+    return value if isinstance(value, str) else value.decode() if isinstance(value, bytes) else str(value)
 
 
 def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:

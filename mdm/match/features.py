@@ -5,6 +5,12 @@ parameters from the rule file) and returns a Series aligned with its input:
 strings, or lists of strings for multi-valued blocking features such as
 ``tokens``. Missing values are None. Python-level work runs once per distinct
 value (``per_unique``), never once per record pair.
+
+Small frames (incremental matching: one new record, a few hundred at most)
+take a plain-Python path: pandas costs tens of microseconds per operation
+whatever the length, so ``prepare`` runs each feature's ``scalar`` twin on
+lists and builds the frame once. The twin must give exactly what the Series
+function gives; ``per_value`` is the list counterpart of ``per_unique``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import TYPE_CHECKING
 import jellyfish
 import numpy as np
 import pandas as pd
+from pandas._libs.missing import checknull
 
 from mdm.match.registry import feature_functions
 
@@ -24,6 +31,9 @@ if TYPE_CHECKING:
 
 register = feature_functions.register
 
+# Frames with at most this many rows take the plain-Python path (0: never).
+SMALL_FRAME_ROWS = 256
+
 
 def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     """Return a copy of ``df`` with every rule feature added (in declaration order).
@@ -31,6 +41,8 @@ def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     Columns the rules use but the frame lacks are treated as all-null; empty
     strings become None so that "missing" has one spelling.
     """
+    if 0 < len(df) <= SMALL_FRAME_ROWS and df.columns.is_unique and df.index.is_unique:
+        return _prepare_small(df, rules)
     out = pd.DataFrame(index=df.index)
     for column in df.columns:
         out[column] = _as_text(df[column]) if _is_text(df[column]) else df[column]
@@ -38,6 +50,47 @@ def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
         inputs = [column_or_null(out, column) for column in spec.inputs]
         out[name] = feature_functions[spec.fn](*inputs, **spec.params)
     return out
+
+
+def _prepare_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
+    """``prepare`` on plain lists: the same frame, without pandas per-operation overhead."""
+    n = len(df)
+    # name -> list (object columns: text and features) or Series (other dtypes, kept as they are)
+    columns: dict = {}
+    for column in df.columns:
+        series = df[column]
+        columns[column] = [_text_value(v) for v in series.tolist()] if _is_text(series) else series
+    for name, spec in rules.features.items():
+        inputs = [columns.get(column, None) for column in spec.inputs]
+        scalar = feature_functions.scalar(spec.fn)
+        if scalar is not None and all(v is None or isinstance(v, list) for v in inputs):
+            # A missing column is all NaN, as ``column_or_null`` gives it.
+            columns[name] = scalar(*(v if v is not None else [np.nan] * n for v in inputs), **spec.params)
+            continue
+        series_inputs = [
+            v if isinstance(v, pd.Series) else pd.Series(v, index=df.index, dtype=object) if v is not None else pd.Series(None, index=df.index, dtype=object)
+            for v in inputs
+        ]
+        result = feature_functions[spec.fn](*series_inputs, **spec.params)
+        columns[name] = result.tolist() if result.dtype == object else result
+    names = [c for c, v in columns.items() if isinstance(v, list)]
+    block = np.empty((n, len(names)), dtype=object)
+    for j, name in enumerate(names):
+        block[:, j] = np.fromiter(columns[name], dtype=object, count=n)
+    out = pd.DataFrame(block, index=df.index, columns=pd.Index(names, dtype=object), dtype=object)
+    if len(names) < len(columns):
+        for position, (name, values) in enumerate(columns.items()):
+            if not isinstance(values, list):
+                out.insert(position, name, values)
+    return out
+
+
+def _text_value(value: object) -> object:
+    """``_as_text`` for one value."""
+    if value is None or checknull(value):
+        return None
+    text = value if isinstance(value, str) else value.decode() if isinstance(value, bytes) else str(value)
+    return None if text.strip() == "" else value
 
 
 def ensure_prepared(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
@@ -62,6 +115,24 @@ def per_unique(series: pd.Series, fn: Callable[[str], object]) -> pd.Series:
     results[:-1] = [_none_if_empty(fn(v)) for v in uniques]
     results[-1] = None
     return pd.Series(results[codes], index=series.index, dtype=object)
+
+
+def per_value(values: list, fn: Callable[[str], object]) -> list:
+    """``per_unique`` on a list: ``fn`` once per distinct non-null value.
+
+    Like ``per_unique``, all NaN when no value is non-null.
+    """
+    cache: dict = {}
+    out = []
+    for v in values:
+        if v is None or v != v:
+            out.append(None)
+        elif v in cache:
+            out.append(cache[v])
+        else:
+            cache[v] = result = _none_if_empty(fn(v))
+            out.append(result)
+    return out if cache else [np.nan] * len(values)
 
 
 def _none_if_empty(value: object) -> object:
@@ -90,26 +161,57 @@ def _clean(result: pd.Series) -> pd.Series:
     return result.where(result.notna() & (result != ""), None)
 
 
+def _text_map(fn: Callable[[str], str | None]) -> Callable[[list], list]:
+    """Scalar twin of ``_clean(<str pipeline>(_str(s)))``: ``fn`` on ``str(v)``, None for null or ""."""
+
+    def values(column: list) -> list:
+        out = []
+        for v in column:
+            r = None if v is None or v != v else fn(str(v))
+            out.append(None if r is None or r == "" else r)
+        return out
+
+    return values
+
+
 # -- text ----------------------------------------------------------------------
 
 
-@register("upper")
+@register("upper", scalar=_text_map(str.upper))
 def upper(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.upper())
 
 
-@register("lower")
+@register("lower", scalar=_text_map(str.lower))
 def lower(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.lower())
 
 
-@register("upper_alnum")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
+@register("upper_alnum", scalar=_text_map(lambda v: _NOT_ALNUM.sub("", v.upper())))
 def upper_alnum(s: pd.Series) -> pd.Series:
     """Upper-case letters and digits only: part numbers ("ab-12/3" -> "AB123")."""
     return _clean(_str(s).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True))
 
 
-@register("normalized_text")
+_NOT_WORD = re.compile(r"[^\w]+")
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[A-Z])|(?<=[A-Z])(?=\d)")
+_SPACES = re.compile(r"\s+")
+
+
+def _normalized_text_values(column: list, split_numbers: bool = False) -> list:
+    def normalize(v: str) -> str:
+        text = _NOT_WORD.sub(" ", v.upper())
+        if split_numbers:
+            text = _DIGIT_LETTER.sub(" ", text)
+        return _SPACES.sub(" ", text).strip()
+
+    return _text_map(normalize)(column)
+
+
+@register("normalized_text", scalar=_normalized_text_values)
 def normalized_text(s: pd.Series, split_numbers: bool = False) -> pd.Series:
     """Upper-case words without punctuation: "Bolt, M8x20 (zinc)" -> "BOLT M8X20 ZINC".
 
@@ -122,28 +224,44 @@ def normalized_text(s: pd.Series, split_numbers: bool = False) -> pd.Series:
     return _clean(text.str.replace(r"\s+", " ", regex=True).str.strip())
 
 
-@register("letters")
+_NOT_LETTER = re.compile(r"[^A-Z]")
+_NOT_DIGIT = re.compile(r"\D")
+
+
+@register("letters", scalar=_text_map(lambda v: _NOT_LETTER.sub("", v.upper())))
 def letters(s: pd.Series) -> pd.Series:
     """Upper-case letters only: "PLMB03" -> "PLMB"."""
     return _clean(_str(s).str.upper().str.replace(r"[^A-Z]", "", regex=True))
 
 
-@register("digits")
+@register("digits", scalar=_text_map(lambda v: _NOT_DIGIT.sub("", v)))
 def digits(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.replace(r"\D", "", regex=True))
 
 
-@register("prefix")
+def _prefix_values(column: list, n: int = 4) -> list:
+    return _text_map(lambda v: v[0:n])(column)
+
+
+@register("prefix", scalar=_prefix_values)
 def prefix(s: pd.Series, n: int = 4) -> pd.Series:
     return _clean(_str(s).str.slice(0, n))
 
 
-@register("first_token")
+def _token_at(i: int) -> Callable[[list], list]:
+    def pick(v: str) -> str | None:
+        words = v.split()
+        return words[i] if len(words) > i >= -len(words) else None
+
+    return _text_map(pick)
+
+
+@register("first_token", scalar=_token_at(0))
 def first_token(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.split().str[0])
 
 
-@register("last_token")
+@register("last_token", scalar=_token_at(-1))
 def last_token(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.split().str[-1])
 
@@ -151,40 +269,63 @@ def last_token(s: pd.Series) -> pd.Series:
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 
 
-@register("tokens")
-def tokens(s: pd.Series, min_length: int = 3, upper: bool = True) -> pd.Series:
-    """Distinct word tokens as a list: a multi-valued blocking feature."""
-
+def _token_splitter(min_length: int, upper: bool) -> Callable[[str], list[str]]:
     def split(value: str) -> list[str]:
         words = _TOKEN.findall(value.upper() if upper else value)
         return sorted({w for w in words if len(w) >= min_length})
 
-    return per_unique(s, split)
+    return split
+
+
+def _tokens_values(column: list, min_length: int = 3, upper: bool = True) -> list:
+    return per_value(column, _token_splitter(min_length, upper))
+
+
+@register("tokens", scalar=_tokens_values)
+def tokens(s: pd.Series, min_length: int = 3, upper: bool = True) -> pd.Series:
+    """Distinct word tokens as a list: a multi-valued blocking feature."""
+    return per_unique(s, _token_splitter(min_length, upper))
 
 
 _DIGITS = re.compile(r"\d+")
 
 
-@register("numbers")
+def _numbers(v: str) -> str:
+    return " ".join(sorted(_DIGITS.findall(v)))
+
+
+@register("numbers", scalar=lambda column: per_value(column, _numbers))
 def numbers(s: pd.Series) -> pd.Series:
     """The digit runs of a text, sorted: product specs ("3/8-16 x 1in" -> "1 16 3 8")."""
-    return per_unique(s, lambda v: " ".join(sorted(_DIGITS.findall(v))))
+    return per_unique(s, _numbers)
 
 
 _VOWELS = re.compile(r"(?<=[A-Z])[AEIOUY]+")
 _REPEATS = re.compile(r"([A-Z])\1+")
 
 
-@register("skeleton")
+def _skeleton(v: str) -> str:
+    return _REPEATS.sub(r"\1", _VOWELS.sub("", v.upper()))
+
+
+@register("skeleton", scalar=lambda column: per_value(column, _skeleton))
 def skeleton(s: pd.Series) -> pd.Series:
     """Words without inner vowels or doubled letters: "BREAKER WHITE" -> "BRKR WHT".
 
     Brings system abbreviations ("BRKR 2P WHT") closer to the full words.
     """
-    return per_unique(s, lambda v: _REPEATS.sub(r"\1", _VOWELS.sub("", v.upper())))
+    return per_unique(s, _skeleton)
 
 
-@register("concat")
+def _concat_values(*columns: list) -> list:
+    out = []
+    for parts in zip(*columns):
+        joined = _SPACES.sub(" ", " ".join("" if v is None or v != v else str(v) for v in parts)).strip()
+        out.append(joined or None)
+    return out
+
+
+@register("concat", scalar=_concat_values)
 def concat(*columns: pd.Series) -> pd.Series:
     """Non-null parts joined by a space; None when every part is null."""
     parts = [_str(c).fillna("") for c in columns]
@@ -192,17 +333,33 @@ def concat(*columns: pd.Series) -> pd.Series:
     return _clean(joined.str.replace(r"\s+", " ", regex=True).str.strip())
 
 
-@register("sorted_tokens")
+def _sorted_tokens(min_length: int) -> Callable[[str], str]:
+    return lambda v: " ".join(sorted(t for t in _TOKEN.findall(v.upper()) if len(t) >= min_length))
+
+
+def _sorted_tokens_values(*columns: list, min_length: int = 1) -> list:
+    return per_value(_concat_values(*columns), _sorted_tokens(min_length))
+
+
+@register("sorted_tokens", scalar=_sorted_tokens_values)
 def sorted_tokens(*columns: pd.Series, min_length: int = 1) -> pd.Series:
     """Upper-case tokens of all columns, sorted: equal for swapped first/last names.
 
     ``min_length: 2`` drops initials ("Kimberly D. Gibson" -> "GIBSON KIMBERLY").
     """
     joined = concat(*columns)
-    return per_unique(joined, lambda v: " ".join(sorted(t for t in _TOKEN.findall(v.upper()) if len(t) >= min_length)))
+    return per_unique(joined, _sorted_tokens(min_length))
 
 
-@register("coalesce")
+def _coalesce_values(*columns: list) -> list:
+    out = []
+    for parts in zip(*columns):
+        first = next((str(v) for v in parts if not (v is None or v != v)), None)
+        out.append(None if first is None or first == "" else first)
+    return out
+
+
+@register("coalesce", scalar=_coalesce_values)
 def coalesce(*columns: pd.Series) -> pd.Series:
     result = _str(columns[0])
     for column in columns[1:]:
@@ -213,16 +370,23 @@ def coalesce(*columns: pd.Series) -> pd.Series:
 # -- phonetic ------------------------------------------------------------------
 
 
-def _phonetic(encode: Callable[[str], str]) -> Callable[[pd.Series], pd.Series]:
-    def feature(s: pd.Series) -> pd.Series:
-        return per_unique(s, lambda v: encode(re.sub(r"[^A-Za-z ]", "", v)) or None)
+_NOT_NAME = re.compile(r"[^A-Za-z ]")
 
+
+def _phonetic(encode: Callable[[str], str]) -> Callable[[pd.Series], pd.Series]:
+    def code(v: str) -> str | None:
+        return encode(_NOT_NAME.sub("", v)) or None
+
+    def feature(s: pd.Series) -> pd.Series:
+        return per_unique(s, code)
+
+    feature.scalar = lambda column: per_value(column, code)
     return feature
 
 
-register("metaphone")(_phonetic(jellyfish.metaphone))
-register("nysiis")(_phonetic(jellyfish.nysiis))
-register("soundex")(_phonetic(jellyfish.soundex))
+for _name, _encode in (("metaphone", jellyfish.metaphone), ("nysiis", jellyfish.nysiis), ("soundex", jellyfish.soundex)):
+    _feature = _phonetic(_encode)
+    register(_name, scalar=_feature.scalar)(_feature)
 
 
 # -- domain keys from mdm.standardize -----------------------------------------
@@ -234,14 +398,14 @@ def _standardizer(name: str) -> Callable[[str], str | None]:
     return getattr(standardize, name)
 
 
-@register("nickname")
+@register("nickname", scalar=lambda column: per_value(column, _standardizer("nickname_key")))
 def nickname(s: pd.Series) -> pd.Series:
     """Canonical given name: "Bill", "Will", "William" share one key."""
     key = _standardizer("nickname_key")
     return per_unique(s, lambda v: key(v))
 
 
-@register("org_key")
+@register("org_key", scalar=lambda column: per_value(column, _standardizer("org_match_key")))
 def org_key(s: pd.Series) -> pd.Series:
     """Organization match key: legal suffixes, punctuation and noise words dropped."""
     key = _standardizer("org_match_key")
@@ -251,7 +415,15 @@ def org_key(s: pd.Series) -> pd.Series:
 # -- postal and dates ------------------------------------------------------------
 
 
-@register("zip5")
+_ZIP_US = re.compile(r"\d{5}(\d{4})?")
+
+
+def _zip5(v: str) -> str:
+    text = _NOT_ALNUM.sub("", v.upper())
+    return text[0:5] if _ZIP_US.fullmatch(text) else text
+
+
+@register("zip5", scalar=_text_map(_zip5))
 def zip5(s: pd.Series) -> pd.Series:
     """US ZIP+4 -> 5-digit ZIP; other postal codes upper-cased without spaces."""
     text = _str(s).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
@@ -259,12 +431,22 @@ def zip5(s: pd.Series) -> pd.Series:
     return _clean(text.where(~us, text.str.slice(0, 5)))
 
 
-@register("year")
+def _extract(pattern: str) -> Callable[[list], list]:
+    regex = re.compile(pattern)
+
+    def first_group(v: str) -> str | None:
+        m = regex.search(v)
+        return None if m is None else m.group(1)
+
+    return _text_map(first_group)
+
+
+@register("year", scalar=_extract(r"^(\d{4})"))
 def year(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.extract(r"^(\d{4})", expand=False))
 
 
-@register("month_day")
+@register("month_day", scalar=_extract(r"^\d{4}-?(\d{2}-?\d{2})"))
 def month_day(s: pd.Series) -> pd.Series:
     return _clean(_str(s).str.extract(r"^\d{4}-?(\d{2}-?\d{2})", expand=False))
 
@@ -278,7 +460,26 @@ def _product_parser(abbreviations: dict | None):
     return lambda value: parse(value, abbreviations)
 
 
-@register("product_terms")
+def _product_attributes(terms: bool, sizes: bool, abbreviations: dict | None) -> Callable[[str], str]:
+    parse = _product_parser(abbreviations)
+
+    def attributes(value: str) -> str:
+        parsed = parse(value)
+        return " ".join((parsed.sizes if sizes else ()) + (parsed.terms if terms else ()))
+
+    return attributes
+
+
+def _pack_count(value: str) -> str | None:
+    pack = _product_parser(None)(value).pack
+    return None if pack is None else str(pack)
+
+
+def _product_terms_values(column: list, terms: bool = True, sizes: bool = True, abbreviations: dict | None = None) -> list:
+    return per_value(column, _product_attributes(terms, sizes, abbreviations))
+
+
+@register("product_terms", scalar=_product_terms_values)
 def product_terms(s: pd.Series, terms: bool = True, sizes: bool = True, abbreviations: dict | None = None) -> pd.Series:
     """A product description as sorted canonical attributes (``mdm.match.product_text``).
 
@@ -286,22 +487,10 @@ def product_terms(s: pd.Series, terms: bool = True, sizes: bool = True, abbrevia
     Box of 100" both give "1 1/4-20 HEX SCR ZN"; ``terms``/``sizes`` pick the
     words or the numeric attributes. ``abbreviations`` extends the vocabulary.
     """
-    parse = _product_parser(abbreviations)
-
-    def attributes(value: str) -> str:
-        parsed = parse(value)
-        return " ".join((parsed.sizes if sizes else ()) + (parsed.terms if terms else ()))
-
-    return per_unique(s, attributes)
+    return per_unique(s, _product_attributes(terms, sizes, abbreviations))
 
 
-@register("pack_count")
+@register("pack_count", scalar=lambda column: per_value(column, _pack_count))
 def pack_count(s: pd.Series) -> pd.Series:
     """The count a package holds, from the description: "100/BX", "Box of 100", "12CT" -> "100"/"12"."""
-    parse = _product_parser(None)
-
-    def count(value: str) -> str | None:
-        pack = parse(value).pack
-        return None if pack is None else str(pack)
-
-    return per_unique(s, count)
+    return per_unique(s, _pack_count)

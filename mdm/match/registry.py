@@ -8,6 +8,12 @@ decorator line::
 
     @level_kinds.register("starts_with")
     def starts_with(left, right, threshold): ...
+
+A feature function may also name a ``scalar`` twin (``register("upper",
+scalar=upper_values)``): the same feature on plain Python lists, one list per
+input column with None for missing, returning one list. ``prepare`` uses it
+for small frames, where pandas' per-operation overhead dominates; features
+without a twin still work there (on Series).
 """
 
 from collections.abc import Callable
@@ -20,13 +26,22 @@ class Registry:
     def __init__(self, what: str):
         self.what = what
         self._functions: dict[str, Callable[..., Any]] = {}
+        self._scalars: dict[str, Callable[..., Any]] = {}
 
-    def register(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(self, name: str, scalar: Callable[..., Any] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             self._functions[name] = fn
+            if scalar is not None:
+                self._scalars[name] = scalar
+            else:
+                self._scalars.pop(name, None)
             return fn
 
         return decorate
+
+    def scalar(self, name: str) -> Callable[..., Any] | None:
+        """The plain-Python twin registered for ``name``, if any."""
+        return self._scalars.get(name)
 
     def __contains__(self, name: str) -> bool:
         return name in self._functions

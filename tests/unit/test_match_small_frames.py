@@ -1,0 +1,113 @@
+"""The small-frame (plain Python) path of ``prepare`` and ``blocking_keys`` gives exactly the vectorized result."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import mdm.match.features as features
+from mdm.ingest.loader import prepare_rows
+from mdm.ingest.mapping import load_mapping
+from mdm.ingest.readers import read_source
+from mdm.match import load_rules
+from mdm.match.blocking import blocking_keys
+from mdm.match.features import prepare
+from mdm.resolve.frames import records_frame
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "seed_data"
+SOURCES = {
+    "customer": ["crm_accounts", "crm_contacts", "erp_customers", "wms_ship_to"],
+    "item": ["crm_products", "erp_materials", "wms_items"],
+}
+
+# None vs NaN must match too, not just "both missing".
+pytestmark = pytest.mark.filterwarnings("error:Mismatched null-like values:FutureWarning")
+
+
+def _seed_frame(domain: str) -> pd.DataFrame:
+    rows, now = [], datetime(2024, 1, 1, tzinfo=timezone.utc)
+    for name in SOURCES[domain]:
+        mapping = load_mapping(SEED / f"{name}.mapping.yaml")
+        data = next(p for p in SEED.glob(f"{name}.*") if not p.name.endswith(".mapping.yaml"))
+        for r in prepare_rows(read_source(data, mapping), mapping).records:
+            rows.append((len(rows) + 1, mapping.source, r.source_key, 1, r.fields, r.source_updated_at, now, None))
+    return records_frame(domain, rows)
+
+
+@pytest.fixture(scope="module", params=["customer", "item"])
+def seed(request):
+    return load_rules(ROOT / "rules" / f"{request.param}.yaml"), _seed_frame(request.param)
+
+
+def _subsets(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    rng = random.Random(7)
+    n = len(frame)
+    picks = [frame.iloc[:1], frame.iloc[-1:], frame.iloc[:2], frame.iloc[100:117], frame.iloc[:150], frame.iloc[n - 150 :]]
+    for size in (1, 1, 1, 2, 5, 17, 40, 150):
+        picks.append(frame.iloc[sorted(rng.sample(range(n), size))])
+    picks.append(frame.iloc[rng.sample(range(n), 60)])  # unsorted index
+    return picks
+
+
+def _both(fn, monkeypatch):
+    fast = fn()
+    with monkeypatch.context() as m:
+        m.setattr(features, "SMALL_FRAME_ROWS", 0)
+        slow = fn()
+    return fast, slow
+
+
+def test_prepare_small_frames_match_vectorized(seed, monkeypatch):
+    rules, frame = seed
+    for small in _subsets(frame):
+        fast, slow = _both(lambda: prepare(small, rules), monkeypatch)
+        assert_frame_equal(fast, slow)
+
+
+def test_blocking_keys_small_frames_match_vectorized(seed, monkeypatch):
+    rules, frame = seed
+    for small in _subsets(frame):
+        fast, slow = _both(lambda: blocking_keys(small, rules), monkeypatch)
+        assert_frame_equal(fast, slow)
+        prepared = prepare(small, rules)
+        fast, slow = _both(lambda: blocking_keys(prepared, rules), monkeypatch)
+        assert_frame_equal(fast, slow)
+
+
+def test_edge_values_match_vectorized(seed, monkeypatch):
+    """Blank and whitespace text, NaN, missing columns, StringDtype, numbers in text columns."""
+    rules, frame = seed
+    small = frame.iloc[:6].copy()
+    text = [c for c in small.columns if small[c].dtype == object and c != "correlation_id"]
+    small.loc[small.index[0], text] = None
+    small.loc[small.index[1], text] = "   "
+    small.loc[small.index[2], text[:3]] = np.nan
+    small.loc[small.index[3], text[-1]] = ""
+    small[text[0]] = small[text[0]].astype("string")
+    small.loc[small.index[4], text[1]] = 12.5
+    small = small.drop(columns=[text[2]])
+    fast, slow = _both(lambda: prepare(small, rules), monkeypatch)
+    assert_frame_equal(fast, slow)
+    fast, slow = _both(lambda: blocking_keys(small, rules), monkeypatch)
+    assert_frame_equal(fast, slow)
+    empty_row = frame.iloc[:1].copy()
+    empty_row.loc[:, text] = None
+    fast, slow = _both(lambda: prepare(empty_row, rules), monkeypatch)
+    assert_frame_equal(fast, slow)
+    fast, slow = _both(lambda: blocking_keys(empty_row, rules), monkeypatch)
+    assert_frame_equal(fast, slow)
+
+
+def test_large_frames_keep_the_vectorized_path(seed, monkeypatch):
+    rules, frame = seed
+    called = []
+    monkeypatch.setattr(features, "_prepare_small", lambda *a: called.append(1))
+    prepare(frame.iloc[: features.SMALL_FRAME_ROWS + 1], rules)
+    assert not called
