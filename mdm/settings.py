@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     default_region: str = "US"
     # Rows written per INSERT batch during bulk loads.
     load_batch_size: int = 5000
+    # `mdm serve --with-publisher`: run the change dispatcher inside the server.
+    serve_with_publisher: bool = False
 
 
 def get_settings(**overrides) -> Settings:

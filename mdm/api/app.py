@@ -9,6 +9,7 @@ uvicorn.run("mdm.api.app:create_app_from_env", factory=True)
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from mdm.api.metrics import Metrics
 from mdm.api.schema import build_schema
 from mdm.logging import configure_logging
 from mdm.ops.metrics import HubCollector
+from mdm.publish.dispatcher import run_dispatcher
 from mdm.settings import Settings
 from mdm.store import Store
 from mdm.store.migrate import pending
@@ -64,8 +66,12 @@ def create_app(
     poll_interval: float = 0.5,
     steward_dir: Path | None = STEWARD_DIR,
     extra_routes: list | None = None,
+    with_publisher: bool | None = None,
 ) -> Starlette:
-    """Build the app around a store (or the store named by settings)."""
+    """Build the app around a store (or the store named by settings).
+
+    ``with_publisher`` (default: MDM_SERVE_WITH_PUBLISHER) runs the change
+    dispatcher inside the server for as long as it is up."""
     if isinstance(settings_or_store, Store):
         store, owned = settings_or_store, False
         settings = settings or Settings()
@@ -102,9 +108,16 @@ def create_app(
     if steward_dir is not None and steward_dir.is_dir():
         routes.append(Mount("/steward", app=StaticFiles(directory=steward_dir, html=True), name="steward"))
 
+    publish = (settings or Settings()).serve_with_publisher if with_publisher is None else with_publisher
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
+        stop = asyncio.Event()
+        dispatcher = asyncio.create_task(run_dispatcher(store, stop=stop)) if publish else None
         yield
+        if dispatcher is not None:
+            stop.set()
+            await dispatcher
         if owned:
             store.close()
 

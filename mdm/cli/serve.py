@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from mdm.cli.app import app, console, open_store
@@ -24,8 +26,12 @@ def serve(
     port: int = typer.Option(8000, help="port to listen on"),
     workers: int = typer.Option(1, min=1, help="worker processes (use PostgreSQL for more than one)"),
     log_level: str = typer.Option("info", help="uvicorn log level"),
+    with_publisher: bool = typer.Option(False, "--with-publisher", help="also run the change dispatcher (webhooks, RabbitMQ)"),
 ) -> None:
     """Serve the GraphQL API at /graphql, the steward console at /steward, /healthz, /readyz and /metrics."""
+    if with_publisher:
+        # Read by every worker's app factory (MDM_ settings).
+        os.environ["MDM_SERVE_WITH_PUBLISHER"] = "1"
     settings = Settings()
     store = open_store(settings)
     ensure_schema(store)
