@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from mdm.api.errors import Conflict, DomainError, NotFound
 from mdm.ingest import Mapping, SourceTable, prepare_rows
+from mdm.ingest.loader import finish_load
 from mdm.ingest.readers import BadRow
 from mdm.match.rules import MatchRules
 from mdm.models.fields import CANONICAL_FIELDS, DOMAINS
@@ -30,7 +31,6 @@ from mdm.store.tables import (
     IdempotencyKey,
     LoadBatch,
     MatchCandidate,
-    Reject,
     SourceRecord,
     Xref,
 )
@@ -156,17 +156,8 @@ def upsert_records(
         session.add(load)
         session.flush()
         outcome = store_records(session, system, domain, batch.records, now=now, load_id=load.id, correlation_id=correlation_id)
-        rejected = {r.line for r in batch.rejects if r.row_rejected}
-        load.stored, load.unchanged = outcome.stored, outcome.unchanged
-        load.rejected, load.field_errors = len(rejected), len(batch.rejects) - len(rejected)
-        load.finished_at = now
-        session.add_all(
-            Reject(
-                load_id=load.id, line=r.line, source_key=r.source_key, column=r.column,
-                value=None if r.value is None else str(r.value)[:1000], reason=r.reason, row_rejected=r.row_rejected,
-            )
-            for r in batch.rejects
-        )
+        finish_load(session, load, read=len(records), stored=outcome.stored, unchanged=outcome.unchanged,
+                    rejects=batch.rejects, now=now)
         session.commit()
         if outcome.stored and domain in MATCHED_DOMAINS:
             match_domain(session, domain, rules_for(domain), now=now, correlation_id=correlation_id)

@@ -199,24 +199,32 @@ def load_file(
         result.record_ids.extend(outcome.record_ids)
         notify("store", min(start + batch_size, total), total)
     result.rejects = batch.rejects
-    result.rejected = sum(1 for r in batch.rejects if r.row_rejected)
-    result.field_errors = len(batch.rejects) - result.rejected
-    load.read, load.stored, load.unchanged = result.read, result.stored, result.unchanged
-    load.rejected, load.field_errors = result.rejected, result.field_errors
-    load.finished_at = datetime.now(timezone.utc)
-    if batch.rejects:
-        session.add_all(
-            Reject(
-                load_id=load.id, line=r.line, source_key=r.source_key, column=r.column,
-                value=None if r.value is None else str(r.value)[:1000], reason=r.reason, row_rejected=r.row_rejected,
-            )
-            for r in batch.rejects
-        )
+    finish_load(session, load, read=result.read, stored=result.stored, unchanged=result.unchanged,
+                rejects=batch.rejects, now=datetime.now(timezone.utc))
+    result.rejected, result.field_errors = load.rejected, load.field_errors
     session.commit()
     result.load_id = load.id
     if batch.rejects:
         result.rejects_path = write_rejects(batch.rejects, rejects_path or default_rejects_path(path))
     return result
+
+
+def finish_load(
+    session: Session, load: LoadBatch, *, read: int, stored: int, unchanged: int, rejects: list[RejectEntry],
+    now: datetime,
+) -> None:
+    """Record a load's counts and its rejects (rows and fields) in the store."""
+    rejected = sum(1 for r in rejects if r.row_rejected)
+    load.read, load.stored, load.unchanged = read, stored, unchanged
+    load.rejected, load.field_errors = rejected, len(rejects) - rejected
+    load.finished_at = now
+    session.add_all(
+        Reject(
+            load_id=load.id, line=r.line, source_key=r.source_key, column=r.column,
+            value=None if r.value is None else str(r.value)[:1000], reason=r.reason, row_rejected=r.row_rejected,
+        )
+        for r in rejects
+    )
 
 
 def default_rejects_path(path: Path) -> Path:
