@@ -13,8 +13,9 @@ from decimal import Decimal
 from collections.abc import Hashable, Iterable
 from itertools import pairwise
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from mdm.models.canonical import Price
 from mdm.pricing.keys import PriceKey, golden_price_key
 from mdm.pricing.periods import Period
 from mdm.survivorship import CandidateTrace, Decision, MemberRecord, SurvivorshipRules, decide
@@ -27,28 +28,17 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class PriceCandidate(_Frozen):
-    """One source price, its item and customer already resolved to golden ids through the xref."""
+class PriceCandidate(Price):
+    """One source price (the canonical price's fields), its item and customer
+    already resolved to golden ids through the xref."""
 
-    item_key: str
-    customer_key: str | None = None
-    price_list: str | None = None
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    unit_price: Decimal = Field(ge=0)
-    uom: str | None = None
-    min_qty: Decimal | None = Field(default=None, ge=0)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
     system: str
     record_id: int
     source_key: str
     version: int = 1
     updated_at: AwareDatetime
-
-    @model_validator(mode="after")
-    def _period_is_ordered(self) -> "PriceCandidate":
-        self.period  # noqa: B018  (raises on a reversed period)
-        return self
 
     @property
     def key(self) -> PriceKey:
