@@ -103,30 +103,31 @@ def _pairs_touching(session: Session, table, ids: list[int], extra: tuple = ()) 
 def apply_must_links(labels: pd.Series, pairs: list[tuple[int, int]], cannot: tuple[list[int], list[int]]) -> pd.Series:
     """Join the clusters of must-linked records, unless that would put a
     standing cannot-link pair in one cluster. Labels stay the smallest member id."""
+    pairs = [(a, b) for a, b in pairs if a in labels.index and b in labels.index]
     if not pairs:
         return labels
-    parent = {label: label for label in pd.unique(labels)}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     barred = set(zip(*cannot)) if cannot[0] else set()
+    # Only the clusters the links touch are regrouped; the rest keep their labels.
+    involved = {labels[r] for pair in pairs for r in pair}
+    groups = {label: set(ids) for label, ids in labels[labels.isin(involved)].groupby(labels).groups.items()}
+    group_of = {label: label for label in groups}
+
+    def find(label):
+        while group_of[label] != label:
+            label = group_of[label]
+        return label
+
     for a, b in pairs:
-        if a not in labels.index or b not in labels.index:
+        ga, gb = find(labels[a]), find(labels[b])
+        if ga == gb or any(ordered(x, y) in barred for x in groups[ga] for y in groups[gb]):
             continue
-        ra, rb = find(labels[a]), find(labels[b])
-        if ra == rb:
-            continue
-        members_a = set(labels.index[labels.map(find) == ra])
-        members_b = set(labels.index[labels.map(find) == rb])
-        if any(ordered(x, y) in barred for x in members_a for y in members_b):
-            continue
-        parent[max(ra, rb)] = min(ra, rb)
-    roots = labels.map(find)
-    return roots.groupby(roots).transform(lambda s: s.index.min()).astype("int64")
+        keep, drop = min(ga, gb), max(ga, gb)
+        groups[keep] |= groups.pop(drop)
+        group_of[drop] = keep
+    out = labels.copy()
+    for members in groups.values():
+        out[list(members)] = min(members)
+    return out.astype("int64")
 
 
 def mark_for_rematch(session: Session, record_ids: list[int]) -> None:
