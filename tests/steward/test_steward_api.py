@@ -146,9 +146,18 @@ def test_not_a_match_stands_until_a_compared_field_changes(api, seeded):
     publisher.data(upsert, {"s": record["system"], "r": [{**fields, "key": record["key"], "account_owner": "Someone Else"}]})
     assert candidate(seeded, item["id"]).status != "pending"
 
-    # A compared field changes (address_line2 is compared): the pair may be proposed again.
-    publisher.data(upsert, {"s": record["system"], "r": [{**fields, "key": record["key"], "address_line2": "Suite 9"}]})
-    assert candidate(seeded, item["id"]).status == "pending"
+    # A compared field changes: the steward's decision no longer binds and the
+    # matcher decides the pair again. The change brings the record closer to
+    # the other one, so the pair comes back to review, or merges outright.
+    other = api["steward"].data(ITEM, {"id": item["id"]})["reviewItem"]["right"]
+    closer = {field: other["fields"][field] for field in ("email", "phone") if other["fields"].get(field)}
+    assert closer, "the other record has an email or phone to share"
+    publisher.data(upsert, {"s": record["system"], "r": [{**fields, "key": record["key"], **closer}]})
+    with seeded.session() as s:
+        assert s.get(CannotLink, pair) is not None  # kept as history, but no longer standing
+    merged = api["steward"].golden_of(item["left"]["system"], item["left"]["key"]) == api["steward"].golden_of(
+        item["right"]["system"], item["right"]["key"])
+    assert candidate(seeded, item["id"]).status == "pending" or merged
 
 
 def test_two_stewards_deciding_one_candidate_at_once_cannot_both_win(api, seeded):
