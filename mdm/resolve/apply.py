@@ -18,6 +18,7 @@ from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
 from mdm.resolve.golden import build_clusters, pinned_overrides
 from mdm.store.bulk import bulk_insert
+from mdm.store.jsonenc import encode
 from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
 from mdm.survivorship import SurvivorshipRules
 
@@ -140,6 +141,8 @@ def apply_clusters(
         for label, members in part.items():
             gid = gid_of_label[label]
             attributes, lineage = built.pop(label)
+            # Encoded once for both the golden row and its version.
+            stored_attrs, stored_lineage = encode(attributes), encode(lineage)
             xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
             old = existing.get(gid)
             if old is None:
@@ -148,7 +151,7 @@ def apply_clusters(
                 extra = {"split_from": parent} if parent else {}
                 new_rows.append(
                     {"id": gid, "domain": domain, "version": 1, "status": "active", "merged_into": None,
-                     "attributes": attributes, "lineage": lineage, "created_at": now, "updated_at": now}
+                     "attributes": stored_attrs, "lineage": stored_lineage, "created_at": now, "updated_at": now}
                 )
                 stats.created += 1
             else:
@@ -169,12 +172,12 @@ def apply_clusters(
                 version = old.version + 1
                 updates.append(
                     {"id": gid, "version": version, "status": "active", "merged_into": None,
-                     "attributes": attributes, "lineage": lineage, "updated_at": now}
+                     "attributes": stored_attrs, "lineage": stored_lineage, "updated_at": now}
                 )
             why = correlation_id or cause.get(label)
             versions.append(
-                {"golden_id": gid, "version": version, "change_type": change, "attributes": attributes,
-                 "lineage": lineage, "members": members, "changed_at": now, "correlation_id": why}
+                {"golden_id": gid, "version": version, "change_type": change, "attributes": stored_attrs,
+                 "lineage": stored_lineage, "members": members, "changed_at": now, "correlation_id": why}
             )
             changed = changed_attributes(old_attrs, attributes)
             stats.changed_attributes.update(changed.keys())

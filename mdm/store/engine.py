@@ -5,8 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from mdm.store import jsonenc
+
 
 def make_engine(url: str, **kwargs) -> Engine:
+    kwargs.setdefault("json_serializer", jsonenc.dumps)
+    kwargs.setdefault("json_deserializer", jsonenc.loads)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
