@@ -10,6 +10,10 @@ a separate producer process writes outbox events at the goal rate for
 --seconds while the dispatcher runs, and each delivery's lag (broker
 confirm or 2xx answer minus created_at) is recorded. Goals on a 2-core
 machine: >= 5,000 events/s to RabbitMQ, >= 1,000/s to a webhook, p95 lag < 1 s.
+
+Each run also prints the CPU seconds it cost the dispatcher (this process),
+PostgreSQL and the broker (read from /proc when they run on this host) and
+the producer, since other work on the machine shares the cores.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -78,6 +83,45 @@ class TimedSinks(SinkFactory):
         return Timed()
 
 
+def _server_cpu() -> dict[str, float]:
+    """CPU seconds so far of the PostgreSQL and RabbitMQ processes on this host (empty off Linux)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    totals = {"postgres": 0.0, "broker": 0.0}
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        group = "postgres" if name.startswith("postgres") else "broker" if name.startswith("beam") else None
+        if group:
+            totals[group] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+class CpuMeter:
+    """CPU seconds spent between start() and stop(): this process (the
+    dispatcher), finished child processes (the producer), and the servers."""
+
+    def start(self) -> CpuMeter:
+        self._self = resource.getrusage(resource.RUSAGE_SELF)
+        self._children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._servers = _server_cpu()
+        return self
+
+    def stop(self) -> str:
+        me, kids, servers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN), _server_cpu()
+        used = {"dispatcher": me.ru_utime + me.ru_stime - self._self.ru_utime - self._self.ru_stime}
+        used.update({k: servers[k] - self._servers.get(k, 0.0) for k in servers})
+        producer = kids.ru_utime + kids.ru_stime - self._children.ru_utime - self._children.ru_stime
+        if producer > 0.01:
+            used["producer"] = producer
+        return "CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in used.items())
+
+
 def fresh_store(base: str) -> tuple[Store, str, callable]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base)
@@ -116,24 +160,27 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else (values or [0])[0]
 
 
-async def throughput(store: Store, config: DispatcherConfig, events: int, subjects: int) -> float:
+async def throughput(store: Store, config: DispatcherConfig, events: int, subjects: int) -> tuple[float, str]:
     with store.session() as session:
         add_events(session, events, subjects=subjects)
     sinks = SinkFactory(amqp_url=AMQP_URL, max_connections=config.concurrency)
     try:
+        meter = CpuMeter().start()
         start = time.perf_counter()
         stats = await run_dispatcher(store, stop=asyncio.Event(), config=config, sinks=sinks, once=True)
         elapsed = time.perf_counter() - start
+        cpu = meter.stop()
     finally:
         await sinks.aclose()
     assert stats.delivered == events, stats
-    return events / elapsed
+    return events / elapsed, cpu
 
 
 async def lag(store: Store, url: str, config: DispatcherConfig, rate: int, seconds: float, subjects: int):
     lags: list[float] = []
     sinks = TimedSinks(lags, amqp_url=AMQP_URL, max_connections=config.concurrency)
     stop = asyncio.Event()
+    meter = CpuMeter().start()
     task = asyncio.create_task(run_dispatcher(store, stop=stop, config=config, sinks=sinks))
     producer = multiprocessing.get_context("spawn").Process(target=produce, args=(url, rate, seconds, subjects))
     producer.start()
@@ -145,8 +192,9 @@ async def lag(store: Store, url: str, config: DispatcherConfig, rate: int, secon
         await asyncio.sleep(0.05)
     stop.set()
     await task
+    cpu = meter.stop()
     await sinks.aclose()
-    return len(lags), expected, percentile(lags, 50), percentile(lags, 95)
+    return len(lags), expected, percentile(lags, 50), percentile(lags, 95), cpu
 
 
 def subscribe(store: Store, name: str, target) -> None:
@@ -173,12 +221,12 @@ async def bench_rabbitmq(base: str, events: int, seconds: float, rate: int) -> N
             try:
                 subscribe(store, "broker", service.RabbitMQTarget(exchange=exchange_name))
                 if phase == "throughput":
-                    rps = await throughput(store, config, events, subjects=events // 10)
-                    print(f"RabbitMQ  throughput: {rps:,.0f} events/s ({events:,} events, persistent, confirmed)")
+                    rps, cpu = await throughput(store, config, events, subjects=events // 10)
+                    print(f"RabbitMQ  throughput: {rps:,.0f} events/s ({events:,} events, persistent, confirmed); {cpu}")
                 else:
-                    n, expected, p50, p95 = await lag(store, url, config, rate, seconds, subjects=2000)
+                    n, expected, p50, p95, cpu = await lag(store, url, config, rate, seconds, subjects=2000)
                     print(f"RabbitMQ  lag at {rate:,}/s for {seconds:.0f}s: delivered {n:,}/{expected:,}, "
-                          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+                          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms; {cpu}")
             finally:
                 drop()
         await queue.purge()
@@ -193,13 +241,13 @@ async def bench_webhook(base: str, events: int, seconds: float, rate: int) -> No
             try:
                 subscribe(store, "hook", service.WebhookTarget(url=receiver.url("/ok"), secret=SECRET))
                 if phase == "throughput":
-                    rps = await throughput(store, config, events, subjects=events // 10)
+                    rps, cpu = await throughput(store, config, events, subjects=events // 10)
                     print(f"webhook   throughput: {rps:,.0f} events/s ({events:,} events, signed, "
-                          f"{config.concurrency} concurrent requests, in order per record)")
+                          f"{config.concurrency} concurrent requests, in order per record); {cpu}")
                 else:
-                    n, expected, p50, p95 = await lag(store, url, config, rate, seconds, subjects=2000)
+                    n, expected, p50, p95, cpu = await lag(store, url, config, rate, seconds, subjects=2000)
                     print(f"webhook   lag at {rate:,}/s for {seconds:.0f}s: delivered {n:,}/{expected:,}, "
-                          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+                          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms; {cpu}")
             finally:
                 drop()
 

@@ -14,7 +14,9 @@ from receivers.harness import add_events, amqp_url_or_none, out_of_order
 
 from mdm.publish import subscribers as service
 from mdm.publish.dispatcher import DispatcherConfig, run_dispatcher
-from mdm.publish.policy import RetryPolicy
+from mdm.publish.events import OutgoingEvent
+from mdm.publish.policy import RetryPolicy, Verdict
+from mdm.publish.sinks import SinkFactory
 
 IN_CI = __import__("os").environ.get("CI", "").lower() == "true"
 
@@ -83,3 +85,36 @@ def test_a_missing_exchange_is_retried_then_dead_lettered(store, amqp_url):
         time.sleep(0.02)
     [dead] = dead_letters
     assert dead.attempts == 2 and "NOT_FOUND" in dead.reason
+
+
+def test_a_publish_the_broker_refuses_fails_alone_and_the_rest_of_the_round_is_confirmed(amqp_url):
+    # A queue that holds 3 messages and nacks further publishes (x-overflow reject-publish).
+    async def run():
+        connection = await aio_pika.connect_robust(amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            name = f"mdm-test-{uuid.uuid4().hex[:8]}"
+            exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, auto_delete=True)
+            queue = await channel.declare_queue(exclusive=True, arguments={"x-max-length": 3, "x-overflow": "reject-publish"})
+            await queue.bind(exchange, "#")
+            sinks = SinkFactory(amqp_url=amqp_url)
+            try:
+                sink = await sinks.open("rabbitmq", {"exchange": name, "routing_key": "{type}"}, None)
+                first = await sink.send_many([outgoing(i) for i in range(5)])
+                await queue.purge()
+                again = await sink.send_many([outgoing(i) for i in range(3, 5)])
+            finally:
+                await sinks.aclose()
+            return first, again
+
+    first, again = asyncio.run(run())
+    assert [o.verdict for o in first] == [Verdict.DELIVERED] * 3 + [Verdict.RETRY] * 2
+    assert all("DeliveryError" in o.reason for o in first[3:])
+    assert [o.verdict for o in again] == [Verdict.DELIVERED] * 2
+
+
+def outgoing(i: int) -> OutgoingEvent:
+    return OutgoingEvent(
+        sequence=i + 1, event_id=str(uuid.uuid4()), type="mdm.customer.updated", domain="customer",
+        subject=f"cus-{i:05d}", version=1, created_at=datetime.now(timezone.utc), body=b'{"specversion": "1.0"}',
+    )
