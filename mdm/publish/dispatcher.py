@@ -118,7 +118,10 @@ class Dispatcher:
         return subs, consumed
 
     def claim(self, sub: SubscriberView) -> list[queue.Claimed]:
+        """Route what is new for this subscriber, then claim: an event goes
+        from the outbox to a claim without waiting for the routing loop."""
         with self.store.session() as session:
+            queue.route(session, sub.id, self.clock(), self.config.route_limit)
             return queue.claim(
                 session, sub.id, owner=self.config.worker_id, now=self.clock(),
                 lease=self.config.lease_seconds, limit=self.config.batch_size,
@@ -316,10 +319,10 @@ class Dispatcher:
                         halt = asyncio.Event()
                         workers[sub] = (halt, asyncio.create_task(self.serve(sub, halt), name=f"subscriber {sub.name}"))
                 if consumed:
+                    # Busy workers route for themselves as they claim; idle ones start now.
                     for waker in self._wakers.values():
                         waker.set()
-                else:
-                    await wait_for(stop, self.config.poll_interval)
+                await wait_for(stop, self.config.poll_interval)
         finally:
             for halt, _ in workers.values():
                 halt.set()
