@@ -132,7 +132,7 @@ def upsert_one(store, rules, record: dict, system: str = "BENCHAPI") -> dict:
         outcome = store_records(session, system, "customer", batch.records, now=now, load_id=None)
         session.commit()
         t1 = time.perf_counter()
-        report = match_domain(session, "customer", rules, now=now)
+        report = match_domain(session, "customer", rules, now=now, correlation_id=f"bench-{record['key']}")
         t2 = time.perf_counter()
         golden = session.scalar(select(Xref.golden_id).where(Xref.record_id == outcome.record_ids[0]))
         members = session.scalars(select(Xref.record_id).where(Xref.golden_id == golden)).all()
@@ -155,6 +155,9 @@ def measure(db: Path, records: int, repeat: int, profile: int) -> dict:
 
     trace_rss(512)
     store = Store.open(f"sqlite:///{db}")
+    from mdm.store.migrate import upgrade
+
+    upgrade(store.engine)  # a store built by older code gets the newer indexes
     rules = load_match_rules(BUNDLED_RULES_DIR, "customer")
     with store.session() as session:
         n_records = session.scalar(select(func.count()).select_from(SourceRecord))

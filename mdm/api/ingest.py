@@ -22,7 +22,7 @@ from mdm.ingest.loader import finish_load
 from mdm.ingest.readers import BadRow
 from mdm.match.rules import MatchRules
 from mdm.models.fields import CANONICAL_FIELDS, DOMAINS
-from mdm.resolve.run import match_domain
+from mdm.resolve.run import MatchModelOutdated, check_incremental, match_domain
 from mdm.rules import MATCHED_DOMAINS
 from mdm.resolve.locks import domain_lock
 from mdm.store.source_records import mark_deleted, store_records
@@ -38,6 +38,10 @@ from mdm.store.tables import (
 KEY_FIELD = "key"  # the source's primary key inside each record
 UPDATED_FIELD = "updated_at"  # the source's change time, optional
 MAX_RECORDS = 1000
+# An API call may bulk-match a domain this small (the first records of a new
+# hub); a larger one needs `mdm match` (or `--retrain` after a rules change)
+# first, never a whole-domain re-match inside a request.
+MAX_BULK_IN_REQUEST = 5000
 
 RulesFor = Callable[[str], MatchRules]
 log = logging.getLogger(__name__)
@@ -152,6 +156,11 @@ def upsert_records(
                         f"idempotency key {idempotency_key!r} was used for a different request", idempotency_key=idempotency_key
                     )
                 return UpsertResponse.from_json({**stored.response, "replayed": True})
+        if domain in MATCHED_DOMAINS and batch.records:
+            try:
+                check_incremental(session, domain, rules_for(domain), MAX_BULK_IN_REQUEST - len(batch.records))
+            except MatchModelOutdated as exc:
+                raise Conflict(str(exc)) from exc
         load = LoadBatch(system=system, domain=domain, file=None, started_at=now, read=len(records))
         session.add(load)
         session.flush()
@@ -160,7 +169,8 @@ def upsert_records(
                     rejects=batch.rejects, now=now)
         session.commit()
         if outcome.stored and domain in MATCHED_DOMAINS:
-            match_domain(session, domain, rules_for(domain), now=now, correlation_id=correlation_id)
+            match_domain(session, domain, rules_for(domain), now=now, correlation_id=correlation_id,
+                         max_bulk=MAX_BULK_IN_REQUEST)
         response = UpsertResponse(
             system, domain, _record_results(session, system, domain, records, batch, set(outcome.record_ids)),
             correlation_id=correlation_id,
@@ -221,15 +231,16 @@ def _linked(session: Session, system: str, domain: str, keys: list[str]) -> dict
                 select(Xref.golden_id, func.count()).where(Xref.golden_id.in_(goldens)).group_by(Xref.golden_id)
             ).all()
         ) if goldens else {}
-        in_review = set(
-            session.scalars(
-                select(MatchCandidate.left_record_id).where(MatchCandidate.status == "pending", MatchCandidate.left_record_id.in_(ids))
-            )
-        ) | set(
-            session.scalars(
-                select(MatchCandidate.right_record_id).where(MatchCandidate.status == "pending", MatchCandidate.right_record_id.in_(ids))
-            )
-        )
+        # Found through the record indexes and filtered here (the status index would visit every pending pair).
+        in_review = {
+            rid for rid, status in session.execute(
+                select(MatchCandidate.left_record_id, MatchCandidate.status).where(MatchCandidate.left_record_id.in_(ids))
+            ) if status == "pending"
+        } | {
+            rid for rid, status in session.execute(
+                select(MatchCandidate.right_record_id, MatchCandidate.status).where(MatchCandidate.right_record_id.in_(ids))
+            ) if status == "pending"
+        }
         for key, rid, gid in rows:
             if gid is None:
                 decision = None
@@ -264,7 +275,8 @@ def delete_record(
             mark_deleted(session, system, domain, [key], now=now, correlation_id=correlation_id)
             session.commit()
             if domain in MATCHED_DOMAINS:
-                match_domain(session, domain, rules_for(domain), now=now, correlation_id=correlation_id)
+                match_domain(session, domain, rules_for(domain), now=now, correlation_id=correlation_id,
+                             max_bulk=MAX_BULK_IN_REQUEST)
         status = None
         if golden_id is not None:
             status = session.scalar(select(GoldenRecord.status).where(GoldenRecord.id == golden_id))

@@ -50,6 +50,9 @@ def print_match_reports(reports: list) -> None:
         table.add_row(r.domain, r.mode, str(r.records), str(r.pairs), *map(str, cells), str(r.review))
     console.print(table)
     for r in reports:
+        if isinstance(r, MatchReport) and r.stale_model:
+            console.print(f"{r.domain}: the match rules changed since the model was trained; scored with the stored "
+                          f"model (run `mdm match --domain {r.domain} --retrain` to re-estimate it and re-match all)")
         if isinstance(r, PriceReport) and r.unresolved:
             console.print(f"prices waiting for their item or customer: {r.unresolved} (retried on the next match)")
 
@@ -57,7 +60,9 @@ def print_match_reports(reports: list) -> None:
 @app.command()
 def match(
     domain: str | None = typer.Option(None, "--domain", "-d", help="customer, item or price (default: all, in that order)"),
-    retrain: bool = typer.Option(False, help="re-estimate the match model and re-match everything"),
+    retrain: bool = typer.Option(
+        False, help="re-estimate the match model and re-match everything (the only way a rules change reaches the model)"
+    ),
 ) -> None:
     """Match and merge every source record not yet matched. Re-running changes nothing."""
     if domain is not None and domain not in DOMAINS:

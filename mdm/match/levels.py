@@ -31,11 +31,17 @@ from mdm.match.registry import level_kinds
 register = level_kinds.register
 
 
+# Below this many pairs one thread: starting rapidfuzz's workers costs ~0.4 ms
+# a call, more than scoring a few thousand pairs (incremental matching).
+PARALLEL_PAIRS = 20_000
+
+
 def pairwise(scorer, values: np.ndarray, left: np.ndarray, right: np.ndarray, **kwargs) -> np.ndarray:
-    """``scorer`` on each (values[left[i]], values[right[i]]), all CPU cores."""
+    """``scorer`` on each (values[left[i]], values[right[i]]), all CPU cores for large batches."""
     if len(left) == 0:
         return np.zeros(0)
-    return process.cpdist(values[left], values[right], scorer=scorer, workers=-1, **kwargs)
+    workers = -1 if len(left) >= PARALLEL_PAIRS else 1
+    return process.cpdist(values[left], values[right], scorer=scorer, workers=workers, **kwargs)
 
 
 @register("exact")

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from mdm.match import blocking_keys, match_frame, prepare, term_frequencies
+from mdm.match import blocking_keys, comparison_levels, match_frame, prepare, term_frequencies, tf_values
 from mdm.match.rules import MatchRules
-from mdm.match.scoring import MatchModel, explain
+from mdm.match.scoring import MatchModel, explain, score, vetoed
 from mdm.resolve.apply import ApplyStats, apply_clusters, current_xref, members_of
 from mdm.resolve.frames import current_records
 from mdm.resolve.links import apply_must_links, must_link_pairs, standing_cannot_links
@@ -34,6 +36,17 @@ from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceR
 
 CHUNK = 900
 WRITE_CHUNK = 5000
+# Up to this many distinct pending key values, each block is looked up on its
+# own with a LIMIT, so an oversized block is never read in full.
+LIMITED_LOOKUPS = 256
+KEY_LENGTH = 255  # stored blocking-key values are cut to this length
+
+log = logging.getLogger(__name__)
+
+
+class MatchModelOutdated(Exception):
+    """Matching needs a bulk run (no model yet, or rules the stored model
+    cannot score) over more records than the caller allows."""
 
 
 @dataclass
@@ -44,6 +57,9 @@ class MatchReport:
     affected: int = 0
     pairs: int = 0
     review: int = 0
+    # The rules changed since the stored model was trained; it still scores
+    # them (same comparisons and levels) until ``mdm match --retrain``.
+    stale_model: bool = False
     golden: ApplyStats | None = None
     blocking: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -68,7 +84,7 @@ def pending_records(session: Session, domain: str) -> tuple[list[int], list[int]
 # Parsed models by (domain, trained_at): an incremental run must not re-parse
 # a large term-frequency table on every call. Keyed by the row's training
 # time, so a retrain by any worker is picked up.
-_MODELS: dict[str, tuple[str, tuple[MatchModel, dict[str, pd.Series], str]]] = {}
+_MODELS: dict[str, tuple[str, tuple[MatchModel, dict[str, pd.Series], str], list[str] | None]] = {}
 
 
 def load_model(session: Session, domain: str) -> tuple[MatchModel, dict[str, pd.Series], str] | None:
@@ -82,13 +98,19 @@ def load_model(session: Session, domain: str) -> tuple[MatchModel, dict[str, pd.
     if cached is None or cached[0] != stamp:
         row = session.get(MatchModelRow, domain)
         tf = {name: pd.Series(values, dtype=float) for name, values in row.model.get("term_frequencies", {}).items()}
-        cached = _MODELS[domain] = (stamp, (MatchModel.model_validate(row.model["model"]), tf, row.rules_hash))
+        cached = _MODELS[domain] = (
+            stamp, (MatchModel.model_validate(row.model["model"]), tf, row.rules_hash), row.model.get("blocking_keys")
+        )
     return cached[1]
 
 
-def save_model(session: Session, domain: str, model: MatchModel, tf: dict[str, pd.Series], digest: str, now) -> None:
+def save_model(
+    session: Session, domain: str, model: MatchModel, tf: dict[str, pd.Series], digest: str, now, rules: MatchRules
+) -> None:
     payload = {
         "model": json.loads(model.model_dump_json()),
+        # The keys the blocking-key table is built with: other keys need a bulk run.
+        "blocking_keys": [key.name for key in rules.blocking.keys],
         "term_frequencies": {name: {str(k): float(v) for k, v in table.items()} for name, table in tf.items()},
     }
     row = session.get(MatchModelRow, domain)
@@ -96,6 +118,42 @@ def save_model(session: Session, domain: str, model: MatchModel, tf: dict[str, p
         session.add(MatchModelRow(domain=domain, rules_hash=digest, model=payload, trained_at=now))
     else:
         row.rules_hash, row.model, row.trained_at = digest, payload, now
+
+
+def model_fits(model: MatchModel, rules: MatchRules, payload_keys: list[str] | None = None) -> bool:
+    """Can ``model`` score pairs compared under ``rules``? The same comparisons
+    with the same number of levels each (and, when the model recorded them,
+    the same blocking keys, which the stored keys table was built with)."""
+    if [c.name for c in model.comparisons] != [c.name for c in rules.comparisons]:
+        return False
+    if any(len(p.levels) != len(c.levels) for p, c in zip(model.comparisons, rules.comparisons)):
+        return False
+    return payload_keys is None or payload_keys == [key.name for key in rules.blocking.keys]
+
+
+def needs_bulk(session: Session, domain: str, rules: MatchRules) -> str | None:
+    """Why the next ``match_domain`` (without ``retrain``) would be a bulk run, or None."""
+    stored = load_model(session, domain)
+    if stored is None:
+        return "no match model has been trained yet"
+    if not model_fits(stored[0], rules, _model_keys(session, domain)):
+        return "the match rules changed their comparisons or blocking keys since the model was trained"
+    return None
+
+
+def check_incremental(session: Session, domain: str, rules: MatchRules, max_bulk: int) -> None:
+    """Raise ``MatchModelOutdated`` when matching would be a bulk run over more
+    than ``max_bulk`` live records (the API calls this before storing anything)."""
+    reason = needs_bulk(session, domain, rules)
+    if reason is None:
+        return
+    live = session.scalar(
+        select(func.count()).select_from(SourceRecord).where(SourceRecord.domain == domain, SourceRecord.deleted.is_(False))
+    )
+    if live > max_bulk:
+        raise MatchModelOutdated(
+            f"{domain}: {reason}; matching would re-match all {live:,} records. Run `mdm match --domain {domain} --retrain` first"
+        )
 
 
 def match_domain(
@@ -107,9 +165,16 @@ def match_domain(
     retrain: bool = False,
     correlation_id: str | None = None,
     survivorship: SurvivorshipRules | None = None,
+    max_bulk: int | None = None,
 ) -> MatchReport:
     """Match what is pending in one domain and write the outcome; commits.
 
+    A bulk run (features, EM, every record) happens on ``retrain``, when no
+    model is stored yet, or when the rules changed in a way the stored model
+    cannot score (other comparisons, levels or blocking keys). Any other rules
+    change is scored with the stored model (``MatchReport.stale_model``) until
+    an explicit retrain. ``max_bulk`` (the API sets it) refuses a bulk run
+    over more live records with ``MatchModelOutdated``.
     ``survivorship`` defaults to the rules in MDM_RULES_DIR."""
     if survivorship is None:
         survivorship = load_survivorship_rules(Settings().rules_dir, domain)
@@ -118,19 +183,27 @@ def match_domain(
     pending, removed = pending_records(session, domain)
     stored = load_model(session, domain)
     digest = rules_hash(rules)
-    bulk = retrain or stored is None or stored[2] != digest
+    bulk = retrain or stored is None or not model_fits(stored[0], rules, _model_keys(session, domain))
     if not bulk and not pending and not removed:
         return MatchReport(domain, "nothing")
+    if bulk and max_bulk is not None and not retrain:
+        check_incremental(session, domain, rules, max_bulk)
+    if not bulk:
+        stale = stored[2] != digest
+        if stale and _STALE_WARNED.get(domain) != digest:
+            _STALE_WARNED[domain] = digest
+            log.warning("%s: the match rules changed since the model was trained; scoring with the stored model "
+                        "until `mdm match --domain %s --retrain`", domain, domain, extra={"domain": domain})
+        report = _match_incremental(
+            session, domain, rules, stored[0], stored[1], pending, removed, now=now, correlation_id=correlation_id,
+            survivorship=survivorship, timings=timings, start=start,
+        )
+        report.stale_model = stale
+        return report
 
-    if bulk:
-        frame = prepare(current_records(session, domain), rules)
-        affected = frame
-        tf = term_frequencies(frame, rules)
-        model = None
-    else:
-        model, tf, _ = stored
-        affected_ids, pending_keys = _affected_ids(session, domain, rules, pending, removed)
-        affected = prepare(current_records(session, domain, affected_ids), rules)
+    frame = prepare(current_records(session, domain), rules)
+    affected = frame
+    tf = term_frequencies(frame, rules)
     timings["read"] = time.perf_counter() - start
     if affected.empty:
         stats = apply_clusters(
@@ -139,56 +212,236 @@ def match_domain(
         )
         _finish(session, domain, pending, removed, affected, rules, bulk)
         session.commit()
-        return MatchReport(domain, "bulk" if bulk else "incremental", golden=stats, timings=timings)
+        return MatchReport(domain, "bulk", golden=stats, timings=timings)
 
     cl = standing_cannot_links(session, domain, rules, affected)
-    result = match_frame(affected, rules, model=model, cannot_link=(cl if cl[0] else None), tf_tables=tf)
+    result = match_frame(affected, rules, model=None, cannot_link=(cl if cl[0] else None), tf_tables=tf)
     labels = apply_must_links(result.labels, must_link_pairs(session, affected.index.tolist()), cl)
     timings.update(result.timings)
-    if bulk:
-        save_model(session, domain, result.model, tf, digest, now)
+    save_model(session, domain, result.model, tf, digest, now, rules)
 
     mark = time.perf_counter()
     decided = _decided_by(result.pairs, labels)
     stats = apply_clusters(
         session, domain, affected, labels, now=now, removed=removed, decided_by=decided,
-        correlation_id=correlation_id, whole_domain=bulk, survivorship=survivorship,
+        correlation_id=correlation_id, whole_domain=True, survivorship=survivorship,
     )
     n_review = _write_review(session, domain, affected, result, labels, set(zip(*cl)), now)
-    _finish(session, domain, pending, removed, affected, rules, bulk, None if bulk else pending_keys)
+    _finish(session, domain, pending, removed, affected, rules, bulk)
     timings["write"] = time.perf_counter() - mark
     session.commit()
     return MatchReport(
-        domain, "bulk" if bulk else "incremental", records=len(affected), affected=len(affected),
+        domain, "bulk", records=len(affected), affected=len(affected),
         pairs=len(result.pairs), review=n_review, golden=stats, blocking=result.blocking, timings=timings,
     )
 
 
-def _affected_ids(session, domain, rules, pending: list[int], removed: list[int]) -> tuple[list[int], pd.DataFrame | None]:
-    """Pending records, their blocking-key neighbours, and every member of the
-    golden records any of those belong to (so clusters are rebuilt whole);
-    and the pending records' own blocking keys, stored once they are matched."""
-    neighbours: set[int] = set()
-    keys = None
-    if pending:
-        keys = blocking_keys(prepare(current_records(session, domain, pending), rules), rules)
-        for (name,), group in keys.groupby(["key_name"]):
-            values = group["key_value"].unique().tolist()
-            for start in range(0, len(values), CHUNK):
-                neighbours.update(
-                    session.scalars(
-                        select(BlockingKey.record_id).where(
-                            BlockingKey.domain == domain,
-                            BlockingKey.key_name == name,
-                            BlockingKey.key_value.in_(values[start : start + CHUNK]),
-                        )
-                    )
+_STALE_WARNED: dict[str, str] = {}
+
+
+def _model_keys(session: Session, domain: str) -> list[str] | None:
+    """Blocking key names the stored model's keys table was built with (None: not recorded)."""
+    cached = _MODELS.get(domain)
+    return None if cached is None else cached[2]
+
+
+def _match_incremental(
+    session: Session, domain: str, rules: MatchRules, model: MatchModel, tf: dict[str, pd.Series],
+    pending: list[int], removed: list[int], *, now: datetime, correlation_id: str | None,
+    survivorship: SurvivorshipRules, timings: dict[str, float], start: float,
+) -> MatchReport:
+    """Match the pending records against the store with the stored model.
+
+    1. The pending records' blocking keys find their neighbours in the keys
+       table; a block the store already fills to its limit is skipped, as the
+       bulk run skips it.
+    2. Each pending record is scored against its neighbours (and the other
+       pending records in its blocks): only these pairs are new.
+    3. The records a pending record may join (its strong matches: above the
+       auto-merge threshold, not vetoed, not ruled out by a steward), the
+       golden records they and the pending and removed records belong to, and
+       must-link partners form the *core*; the core is re-clustered whole with
+       every pair among it, exactly as a bulk run clusters it. Neighbours
+       below the threshold keep their golden records; pairs with them in the
+       review band go to the review queue.
+    4. Only clusters that differ from a stored golden record (other members,
+       or a pending member) are written."""
+    on_weight = rules.thresholds.scale == "weight"
+    fresh = prepare(current_records(session, domain, pending), rules) if pending else None
+    pending = [] if fresh is None else fresh.index.tolist()  # a pending id may have no live version
+    keys = blocking_keys(fresh, rules) if fresh is not None and len(fresh) else None
+    left, right, lookups = _pending_pairs(session, domain, rules, keys, pending)
+    neighbours = sorted((set(left.tolist()) | set(right.tolist())) - set(pending))
+    frame = fresh
+    if neighbours:
+        near = prepare(current_records(session, domain, neighbours), rules)
+        frame = near if frame is None or frame.empty else pd.concat([frame, near])
+    timings["read"] = time.perf_counter() - start
+
+    mark = time.perf_counter()
+    strong_ids: set[int] = set()
+    first = None
+    if len(left):
+        levels = comparison_levels(frame, left, right, rules)
+        weight, prob = score(levels, model, tf_values(frame, left, rules, tf))
+        veto = vetoed(levels, rules)
+        barred = _barred(session, domain, rules, frame, left, right, pending)
+        value = weight if on_weight else prob
+        strong = (value >= rules.thresholds.auto_merge) & ~veto & ~barred
+        strong_ids = set(left[strong].tolist()) | set(right[strong].tolist())
+        first = (left, right, levels, weight, prob, value, veto, barred)
+    timings["compare"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    seeds = set(pending) | strong_ids | set(removed)
+    seeds |= {r for pair in must_link_pairs(session, sorted(seeds)) for r in pair}
+    linked = current_xref(session, domain, sorted(seeds))
+    previous = members_of(session, sorted(set(linked.values())))
+    core = sorted((seeds | {rid for rids in previous.values() for rid in rids}) - set(removed))
+    missing = [rid for rid in core if frame is None or rid not in frame.index]
+    if missing:
+        extra = prepare(current_records(session, domain, missing), rules)
+        frame = extra if frame is None or frame.empty else pd.concat([frame, extra])
+    if frame is None:
+        frame = prepare(current_records(session, domain, []), rules)
+    core_frame = frame.loc[frame.index.intersection(core)].sort_index()
+    timings["read"] += time.perf_counter() - mark
+
+    if core_frame.empty:
+        stats = apply_clusters(
+            session, domain, core_frame, pd.Series(dtype="int64"), now=now, removed=removed,
+            correlation_id=correlation_id, survivorship=survivorship,
+        )
+        _finish(session, domain, pending, removed, core_frame, rules, False, keys)
+        session.commit()
+        return MatchReport(domain, "incremental", golden=stats, timings=timings)
+
+    if len(core_frame) == 1:
+        # A record that joins nobody (and left nobody): its own cluster, nothing to compare.
+        cl, result = ([], []), None
+        labels = pd.Series(core_frame.index.to_numpy(np.int64), index=core_frame.index, name="cluster")
+    else:
+        cl = standing_cannot_links(session, domain, rules, core_frame)
+        result = match_frame(core_frame, rules, model=model, cannot_link=(cl if cl[0] else None), tf_tables=tf)
+        labels = apply_must_links(result.labels, must_link_pairs(session, core_frame.index.tolist()), cl)
+        timings.update({k: timings.get(k, 0.0) + v for k, v in result.timings.items()})
+
+    mark = time.perf_counter()
+    # Write only what changed: clusters with a pending member or other members than their golden record.
+    member_sets = {gid: frozenset(rids) for gid, rids in previous.items()}
+    golden_of = {rid: gid for gid, rids in previous.items() for rid in rids}
+    changed_pending = set(pending)
+    write_labels = [
+        label for label, ids in labels.groupby(labels).groups.items()
+        if _cluster_changed(ids.tolist(), changed_pending, golden_of, member_sets)
+    ]
+    keep = labels[labels.isin(write_labels)]
+    written = core_frame.loc[keep.index]
+    decided = {} if result is None else {rid: v for rid, v in _decided_by(result.pairs, labels).items() if rid in keep.index}
+    stats = apply_clusters(
+        session, domain, written, keep, now=now, removed=removed, decided_by=decided,
+        correlation_id=correlation_id, survivorship=survivorship,
+    )
+    rows = [] if result is None else _review_rows(domain, result, labels, set(zip(*cl)), now)
+    if first is not None:
+        rows += _outside_review_rows(domain, rules, model, first, set(core), now)
+    n_review = _store_review(session, domain, rows, set(pending) | set(removed), set(core), now)
+    _finish(session, domain, pending, removed, core_frame, rules, False, keys)
+    timings["write"] = time.perf_counter() - mark
+    session.commit()
+    return MatchReport(
+        domain, "incremental", records=len(pending), affected=len(core_frame),
+        pairs=(0 if result is None else len(result.pairs)) + (0 if first is None else len(first[0])), review=n_review, golden=stats,
+        blocking={"lookups": lookups, "neighbours": len(neighbours), "core": len(core_frame)}, timings=timings,
+    )
+
+
+def _cluster_changed(ids: list[int], pending: set[int], linked: dict[int, str], member_sets: dict[str, frozenset]) -> bool:
+    if any(r in pending for r in ids):
+        return True
+    goldens = {linked.get(r) for r in ids}
+    if len(goldens) != 1 or None in goldens:
+        return True
+    return member_sets.get(next(iter(goldens))) != frozenset(ids)
+
+
+def _pending_pairs(session, domain, rules, keys: pd.DataFrame | None, pending: list[int]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs of the pending records (left < right): with the stored
+    records sharing a block, and with each other; blocks over their size limit
+    (counting the pending records joining them) are skipped, as in bulk."""
+    empty = np.empty(0, np.int64)
+    if keys is None or keys.empty:
+        return empty, empty, 0
+    limits = rules.blocking.limits()
+    blocks: dict[tuple[str, str], list[int]] = {}
+    for rid, name, value in zip(keys["record_id"].tolist(), keys["key_name"].tolist(), keys["key_value"].tolist()):
+        blocks.setdefault((name, str(value)[:KEY_LENGTH]), []).append(rid)
+    own = set(pending)
+    stored = _stored_blocks(session, domain, blocks, limits, own)
+    pairs: set[tuple[int, int]] = set()
+    for block, ids in blocks.items():
+        others = stored.get(block)
+        if others is None:
+            continue
+        ids = sorted(set(ids))
+        if len(ids) + len(others) > limits[block[0]]:
+            continue
+        members = ids + others
+        for a in ids:
+            for b in members:
+                if a != b:
+                    pairs.add((a, b) if a < b else (b, a))
+    if not pairs:
+        return empty, empty, len(blocks)
+    ordered_pairs = sorted(pairs)
+    return (np.fromiter((a for a, _ in ordered_pairs), np.int64, len(ordered_pairs)),
+            np.fromiter((b for _, b in ordered_pairs), np.int64, len(ordered_pairs)), len(blocks))
+
+
+def _stored_blocks(session, domain, blocks: dict, limits: dict[str, int], own: set[int]) -> dict[tuple[str, str], list[int]]:
+    """Stored members (not pending) of each block; a block already over its limit is left out."""
+    out: dict[tuple[str, str], list[int]] = {}
+    if len(blocks) <= LIMITED_LOOKUPS:
+        for (name, value), ids in blocks.items():
+            # Enough rows to tell whether the block, with the pending records, exceeds its limit.
+            cap = limits[name] + len(own) + 1
+            found = session.scalars(
+                select(BlockingKey.record_id)
+                .where(BlockingKey.domain == domain, BlockingKey.key_name == name, BlockingKey.key_value == value)
+                .limit(cap)
+            ).all()
+            others = sorted({r for r in found if r not in own})
+            if len(found) < cap and len(others) + len(set(ids)) <= limits[name]:
+                out[(name, value)] = others
+        return out
+    by_name: dict[str, list[str]] = {}
+    for name, value in blocks:
+        by_name.setdefault(name, []).append(value)
+    found: dict[tuple[str, str], set[int]] = {}
+    for name, values in by_name.items():
+        for start in range(0, len(values), CHUNK):
+            for value, rid in session.execute(
+                select(BlockingKey.key_value, BlockingKey.record_id).where(
+                    BlockingKey.domain == domain, BlockingKey.key_name == name,
+                    BlockingKey.key_value.in_(values[start : start + CHUNK]),
                 )
-    base = set(pending) | neighbours | set(removed)
-    base |= {r for pair in must_link_pairs(session, sorted(base)) for r in pair}
-    goldens = set(current_xref(session, domain, sorted(base)).values())
-    members = {rid for rids in members_of(session, sorted(goldens)).values() for rid in rids}
-    return sorted((base | members) - set(removed)), keys
+            ):
+                if rid not in own:
+                    found.setdefault((name, value), set()).add(rid)
+    for block, ids in blocks.items():
+        others = sorted(found.get(block, ()))
+        if len(others) + len(set(ids)) <= limits[block[0]]:
+            out[block] = others
+    return out
+
+
+def _barred(session, domain, rules, frame, left, right, pending) -> np.ndarray:
+    """bool per pair: a standing cannot-link (a steward's not-a-match)."""
+    touching = standing_cannot_links(session, domain, rules, frame)
+    if not touching[0]:
+        return np.zeros(len(left), dtype=bool)
+    barred = {(min(a, b), max(a, b)) for a, b in zip(*touching)}
+    return np.fromiter(((a, b) in barred for a, b in zip(left.tolist(), right.tolist())), bool, len(left))
 
 
 def _decided_by(pairs: pd.DataFrame, labels: pd.Series) -> dict[int, tuple[str, float | None]]:
@@ -205,9 +458,10 @@ def _decided_by(pairs: pd.DataFrame, labels: pd.Series) -> dict[int, tuple[str, 
 
 
 def _write_review(session, domain, frame, result, labels, barred: set, now) -> int:
-    """Store review-band pairs between different clusters as match candidates."""
+    """Store review-band pairs between different clusters as match candidates.
+
+    Pending candidates among re-clustered records are replaced by this run's view."""
     ids = frame.index.tolist()
-    # Pending candidates among re-clustered records are replaced by this run's view.
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         session.execute(
@@ -216,9 +470,13 @@ def _write_review(session, domain, frame, result, labels, barred: set, now) -> i
                    or_(MatchCandidate.left_record_id.in_(chunk), MatchCandidate.right_record_id.in_(chunk)))
             .values(status="superseded", decided_at=now)
         )
+    return _store_review(session, domain, _review_rows(domain, result, labels, barred, now), None, set(), now)
+
+
+def _review_rows(domain, result, labels, barred: set, now) -> list[dict]:
     review = result.clusters.review
     if review.empty:
-        return 0
+        return []
     pairs = result.pairs.set_index(["left", "right"])
     position = pd.Series(range(len(result.pairs)), index=pairs.index)
     rows = []
@@ -228,12 +486,49 @@ def _write_review(session, domain, frame, result, labels, barred: set, now) -> i
         # Settled already: merged by a steward's must-link, or ruled out by a cannot-link.
         if i < 0 or labels[lo] == labels[hi] or (lo, hi) in barred:
             continue
-        rows.append(
-            {"domain": domain, "kind": "match", "left_record_id": lo, "right_record_id": hi,
-             "match_weight": float(result.pairs["match_weight"].iat[i]),
-             "match_probability": float(result.pairs["match_probability"].iat[i]),
-             "explanation": {"levels": explain(result.levels[i], result.model)}, "status": "pending",
-             "created_at": now}
+        rows.append(_candidate(domain, lo, hi, float(result.pairs["match_weight"].iat[i]),
+                               float(result.pairs["match_probability"].iat[i]), result.levels[i], result.model, now))
+    return rows
+
+
+def _outside_review_rows(domain, rules, model, scored, core: set[int], now) -> list[dict]:
+    """Review-band pairs of a pending record with a neighbour outside the core
+    (which keeps its golden record, so the two are in different clusters)."""
+    left, right, levels, weight, prob, value, veto, barred = scored
+    outside = ~(np.isin(left, list(core)) & np.isin(right, list(core)))
+    strong = (value >= rules.thresholds.auto_merge) & ~veto & ~barred
+    review = outside & ~barred & ~strong & (value >= rules.thresholds.review)
+    return [_candidate(domain, int(left[i]), int(right[i]), float(weight[i]), float(prob[i]), levels[i], model, now)
+            for i in np.flatnonzero(review)]
+
+
+def _candidate(domain, lo, hi, weight, prob, levels_row, model, now) -> dict:
+    return {"domain": domain, "kind": "match", "left_record_id": lo, "right_record_id": hi, "match_weight": weight,
+            "match_probability": prob, "explanation": {"levels": explain(levels_row, model)}, "status": "pending",
+            "created_at": now}
+
+
+def _store_review(session, domain, rows: list[dict], touching: set[int] | None, among: set[int], now) -> int:
+    """Supersede the pending candidates this run re-decided, then store ``rows``.
+
+    Re-decided: a pair with a record in ``touching``, or both records in
+    ``among`` (``touching`` None: the caller superseded them already)."""
+    ids = [] if touching is None else sorted(touching | among)
+    stale: list[int] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        # Looked up by record (indexed), filtered here: the status index would scan every pending pair.
+        for cid, lo, hi, status, kind in session.execute(
+            select(MatchCandidate.id, MatchCandidate.left_record_id, MatchCandidate.right_record_id,
+                   MatchCandidate.status, MatchCandidate.kind)
+            .where(or_(MatchCandidate.left_record_id.in_(chunk), MatchCandidate.right_record_id.in_(chunk)))
+        ):
+            if status == "pending" and kind == "match" and (lo in touching or hi in touching or (lo in among and hi in among)):
+                stale.append(cid)
+    for start in range(0, len(stale), CHUNK):
+        session.execute(
+            update(MatchCandidate).where(MatchCandidate.id.in_(sorted(set(stale))[start : start + CHUNK]))
+            .values(status="superseded", decided_at=now)
         )
     if not rows:
         return 0

@@ -69,7 +69,11 @@ class SourceRecord(Base):
     """A source system's record; its content lives in versions."""
 
     __tablename__ = "source_record"
-    __table_args__ = (UniqueConstraint("system", "domain", "source_key", name="uq_source_record_key"),)
+    __table_args__ = (
+        UniqueConstraint("system", "domain", "source_key", name="uq_source_record_key"),
+        # Pending records of a domain (matched_version IS NULL) without a scan of the domain.
+        Index("ix_source_record_pending", "domain", "matched_version"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     system: Mapped[str] = mapped_column(String(64))
@@ -163,7 +167,8 @@ class BlockingKey(Base):
     candidates by index lookup instead of a rescan."""
 
     __tablename__ = "blocking_key"
-    __table_args__ = (Index("ix_blocking_key_lookup", "domain", "key_name", "key_value"),)
+    # record_id in the index: a lookup never visits the table rows.
+    __table_args__ = (Index("ix_blocking_key_lookup", "domain", "key_name", "key_value", "record_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), index=True)
@@ -187,7 +192,11 @@ class MatchCandidate(Base):
     """A pair in the review band, or a price conflict, waiting for a steward."""
 
     __tablename__ = "match_candidate"
-    __table_args__ = (UniqueConstraint("domain", "left_record_id", "right_record_id", name="uq_match_candidate_pair"),)
+    __table_args__ = (
+        UniqueConstraint("domain", "left_record_id", "right_record_id", name="uq_match_candidate_pair"),
+        Index("ix_match_candidate_left", "left_record_id"),
+        Index("ix_match_candidate_right", "right_record_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     domain: Mapped[str] = mapped_column(String(16), index=True)
@@ -208,6 +217,7 @@ class CannotLink(Base):
     compared content they had when it was decided."""
 
     __tablename__ = "cannot_link"
+    __table_args__ = (Index("ix_cannot_link_right", "right_record_id"),)
 
     left_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
     right_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
@@ -310,6 +320,7 @@ class MustLink(Base):
     """A steward's merge: the two records stay in one golden record."""
 
     __tablename__ = "must_link"
+    __table_args__ = (Index("ix_must_link_right", "right_record_id"),)
 
     left_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
     right_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
