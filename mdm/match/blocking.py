@@ -115,9 +115,23 @@ def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | No
     """
     keys = blocking_keys(df, rules) if keys is None else keys
     keys = keys[_block_sizes(keys) <= _limits(keys, rules)]
-    block = keys.groupby(["key_name", "key_value"], sort=False).ngroup().to_numpy()
-    left, right = _pairs_within_blocks(block, keys["record_id"].to_numpy(np.int64))
-    return _normalize(left, right)
+    ids = _sorted_unique(keys["record_id"].to_numpy(np.int64))
+    position = np.searchsorted(ids, keys["record_id"].to_numpy(np.int64))
+    values = keys["key_value"].to_numpy()
+    n = max(len(ids), 1)
+    # One key at a time, each key's pairs reduced to sorted unique codes
+    # (lo * n + hi over positions) before the union: memory holds one key's
+    # raw pairs, not every key's at once.
+    found = np.empty(0, np.int64)
+    for rows in keys.groupby("key_name", sort=False).indices.values():
+        block = pd.factorize(values[rows])[0]
+        left, right = _pairs_within_blocks(block, position[rows])
+        lo, hi = np.minimum(left, right), np.maximum(left, right)
+        del left, right
+        codes = _sorted_unique((lo * n + hi)[lo != hi])
+        del lo, hi
+        found = np.union1d(found, codes) if len(found) else codes
+    return ids[found // n], ids[found % n]
 
 
 def oversized_blocks(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -172,7 +172,8 @@ def apply_clusters(
                 version = old.version + 1
                 updates.append(
                     {"id": gid, "version": version, "status": "active", "merged_into": None,
-                     "attributes": stored_attrs, "lineage": stored_lineage, "updated_at": now}
+                     # Plain dicts: an ORM update also refreshes rows loaded in the session.
+                     "attributes": attributes, "lineage": lineage, "updated_at": now}
                 )
             why = correlation_id or cause.get(label)
             versions.append(
