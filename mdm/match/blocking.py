@@ -122,16 +122,16 @@ def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | No
     # One key at a time, each key's pairs reduced to sorted unique codes
     # (lo * n + hi over positions) before the union: memory holds one key's
     # raw pairs, not every key's at once.
-    found = np.empty(0, np.int64)
+    found = []
     for rows in keys.groupby("key_name", sort=False).indices.values():
         block = pd.factorize(values[rows])[0]
         left, right = _pairs_within_blocks(block, position[rows])
         lo, hi = np.minimum(left, right), np.maximum(left, right)
         del left, right
-        codes = _sorted_unique((lo * n + hi)[lo != hi])
+        found.append(pd.unique((lo * n + hi)[lo != hi]))
         del lo, hi
-        found = np.union1d(found, codes) if len(found) else codes
-    return ids[found // n], ids[found % n]
+    codes = _sorted_unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+    return ids[codes // n], ids[codes % n]
 
 
 def oversized_blocks(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | None = None) -> pd.DataFrame:

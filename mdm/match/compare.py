@@ -188,7 +188,8 @@ def tf_values(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict[str, p
     df = ensure_prepared(df, rules)
     tables = term_frequencies(df, rules) if tables is None else tables
     lp = positions(df, left_ids)
-    out = np.full((len(lp), len(rules.comparisons)), np.nan)
+    # float32: 4 bytes a cell on tens of millions of pairs; frequencies need no more.
+    out = np.full((len(lp), len(rules.comparisons)), np.nan, dtype=np.float32)
     for k, comparison in enumerate(rules.comparisons):
         if not comparison.term_frequency or comparison.name not in tables:
             continue

@@ -40,6 +40,7 @@ class MatchResult:
     blocking: dict
     oversized_blocks: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    keys: pd.DataFrame | None = None  # blocking_keys of the frame, for the store's key table
 
     @property
     def labels(self) -> pd.Series:
@@ -106,6 +107,7 @@ def match_frame(
         blocking=stats,
         oversized_blocks=skipped,
         timings=clock.timings,
+        keys=keys,
     )
 
 

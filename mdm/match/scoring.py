@@ -219,7 +219,9 @@ def score(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray | None = 
     for k, offset in enumerate(offsets):
         weights += table[offset:][levels[:, k]]
     if tf_values is not None:
-        weights += _tf_adjustment(levels, model, tf_values).sum(axis=1)
+        # Summed per comparison into the weights: no (pairs x comparisons) matrix.
+        for k, hit, adjustment in _tf_terms(levels, model, tf_values):
+            weights[hit] += adjustment
     return weights, probability(weights)
 
 
@@ -266,15 +268,21 @@ def explain(levels_row, model: MatchModel, tf_row=None) -> list[dict]:
 def _tf_adjustment(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray) -> np.ndarray:
     """Extra weight on exact agreement: log2(u_exact / frequency of the value)."""
     out = np.zeros(levels.shape, dtype=float)
+    for k, hit, adjustment in _tf_terms(levels, model, tf_values):
+        out[hit, k] = adjustment
+    return out
+
+
+def _tf_terms(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray):
+    """Per TF comparison: (k, pairs at its TF level with a known frequency, their adjustment)."""
     for k, comparison in enumerate(model.comparisons):
         if comparison.tf_level is None or comparison.levels[comparison.tf_level].u is None:
             continue
         u = comparison.levels[comparison.tf_level].u
         hit = np.flatnonzero(levels[:, k] == comparison.tf_level)
-        freq = tf_values[hit, k]
+        freq = tf_values[hit, k].astype(float)
         known = ~np.isnan(freq)
-        out[hit[known], k] = np.log2(u / np.maximum(freq[known], comparison.tf_minimum_u))
-    return out
+        yield k, hit[known], np.log2(u / np.maximum(freq[known], comparison.tf_minimum_u))
 
 
 def _patterns(levels: np.ndarray, rules: MatchRules) -> tuple[np.ndarray, np.ndarray]:

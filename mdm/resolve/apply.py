@@ -16,15 +16,17 @@ from sqlalchemy.orm import Session
 from mdm.ids import new_golden_id
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
-from mdm.resolve.golden import build_clusters, pinned_overrides
+from mdm.resolve.golden import pinned_overrides
+from mdm.resolve.parallel import build_workers, built_slices
 from mdm.store.bulk import bulk_insert
-from mdm.store.jsonenc import encode
+from mdm.store import jsonenc
 from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
 from mdm.survivorship import SurvivorshipRules
 
 CHUNK = 900
 WRITE_CHUNK = 5000
 CLUSTER_SLICE = 20000
+PARALLEL_SLICE = 5000  # smaller slices keep the writer and the workers in step
 
 
 @dataclass
@@ -134,15 +136,17 @@ def apply_clusters(
     # Golden records are built and written a slice at a time, so memory holds
     # one slice's attributes and lineage, not the whole domain's.
     labels_in_order = list(clusters)
-    for start in range(0, len(labels_in_order), CLUSTER_SLICE):
-        part = {label: clusters[label] for label in labels_in_order[start : start + CLUSTER_SLICE]}
-        built = build_clusters(survivorship, domain, frame, part, now=now, overrides=overrides)
+    workers = build_workers(len(labels_in_order)) if whole_domain else 1
+    size = CLUSTER_SLICE if workers == 1 else PARALLEL_SLICE
+    slices = [{label: clusters[label] for label in labels_in_order[start : start + size]}
+              for start in range(0, len(labels_in_order), size)]
+    for part, built in zip(slices, built_slices(survivorship, domain, frame, slices, now=now, overrides=overrides,
+                                                workers=workers)):
         new_rows, updates, versions, events = [], [], [], []
         for label, members in part.items():
             gid = gid_of_label[label]
-            attributes, lineage = built.pop(label)
             # Encoded once for both the golden row and its version.
-            stored_attrs, stored_lineage = encode(attributes), encode(lineage)
+            attributes, stored_attrs, stored_lineage = built.pop(label)
             xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
             old = existing.get(gid)
             if old is None:
@@ -173,7 +177,7 @@ def apply_clusters(
                 updates.append(
                     {"id": gid, "version": version, "status": "active", "merged_into": None,
                      # Plain dicts: an ORM update also refreshes rows loaded in the session.
-                     "attributes": attributes, "lineage": lineage, "updated_at": now}
+                     "attributes": attributes, "lineage": jsonenc.loads(stored_lineage), "updated_at": now}
                 )
             why = correlation_id or cause.get(label)
             versions.append(

@@ -31,7 +31,7 @@ from mdm.resolve.links import apply_must_links, must_link_pairs, standing_cannot
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
-from mdm.store.bulk import bulk_insert
+from mdm.store.bulk import bulk_insert, insert_plain
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
 CHUNK = 900
@@ -227,7 +227,7 @@ def match_domain(
         correlation_id=correlation_id, whole_domain=True, survivorship=survivorship,
     )
     n_review = _write_review(session, domain, affected, result, labels, set(zip(*cl)), now)
-    _finish(session, domain, pending, removed, affected, rules, bulk)
+    _finish(session, domain, pending, removed, affected, rules, bulk, result.keys)
     timings["write"] = time.perf_counter() - mark
     session.commit()
     return MatchReport(
@@ -574,11 +574,12 @@ def _finish(
             session.execute(delete(BlockingKey).where(BlockingKey.record_id.in_(ids[start : start + CHUNK])))
         refresh = frame.loc[frame.index.intersection(pending)]
     if len(refresh):
-        keys = pending_keys if pending_keys is not None and not bulk else blocking_keys(refresh, rules)
-        keys = keys.assign(domain=domain, key_value=keys["key_value"].str.slice(0, 255))
-        records = keys[["record_id", "domain", "key_name", "key_value"]].to_dict("records")
-        for start in range(0, len(records), WRITE_CHUNK):
-            bulk_insert(session, BlockingKey, records[start : start + WRITE_CHUNK])
+        keys = pending_keys if pending_keys is not None else blocking_keys(refresh, rules)
+        rows = list(zip(keys["record_id"].astype("int64").tolist(), [domain] * len(keys), keys["key_name"].tolist(),
+                        keys["key_value"].str.slice(0, 255).tolist()))
+        for start in range(0, len(rows), WRITE_CHUNK * 10):
+            insert_plain(session, BlockingKey, ("record_id", "domain", "key_name", "key_value"),
+                         rows[start : start + WRITE_CHUNK * 10])
     done = [*pending, *removed]
     for start in range(0, len(done), CHUNK):
         session.execute(

@@ -29,7 +29,8 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    return orjson.loads(text)
+    # orjson takes exact str only, not subclasses such as EncodedJSON.
+    return orjson.loads(text if type(text) is not EncodedJSON else str.__str__(text))
 
 
 def _default(value: Any) -> Any:

@@ -1,0 +1,79 @@
+"""A bulk run that builds golden records in worker processes writes exactly
+what a one-process run writes (and keeps the blocking-key table whole)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from mdm.resolve import parallel
+from mdm.store import Store
+from mdm.store.migrate import upgrade
+from mdm.store.tables import BlockingKey, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
+from mdm.resolve.run import match_domain
+from test_match_store import CUSTOMER_FILES, RULES, load
+
+
+def _golden_by_members(store) -> dict:
+    with store.session() as s:
+        members: dict[str, list[str]] = {}
+        for gid, system, key in s.execute(select(Xref.golden_id, Xref.system, Xref.source_key)):
+            members.setdefault(gid, []).append(f"{system}:{key}")
+        rows = s.execute(select(GoldenRecord.id, GoldenRecord.attributes, GoldenRecord.lineage)).all()
+        counts = {t.__name__: s.scalar(select(func.count()).select_from(t))
+                  for t in (GoldenRecordVersion, OutboxEvent, BlockingKey)}
+    return {tuple(sorted(members[gid])): (attrs, lineage) for gid, attrs, lineage in rows}, counts
+
+
+NOW = datetime(2026, 12, 4, 12, tzinfo=timezone.utc)
+
+
+def _run(loaded: Path, tmp_path, name: str, workers: str, monkeypatch) -> tuple:
+    """Bulk match a copy of the loaded store (same records, same clock)."""
+    monkeypatch.setenv("MDM_BUILD_WORKERS", workers)
+    shutil.copy(loaded, tmp_path / f"{name}.db")
+    store = Store.open(f"sqlite:///{tmp_path / name}.db")
+    with store.session() as s:
+        report = match_domain(s, "customer", RULES, now=NOW)
+    assert report.mode == "bulk"
+    out = _golden_by_members(store)
+    store.close()
+    return out
+
+
+def test_worker_processes_build_the_same_golden_records(tmp_path, monkeypatch):
+    # Small slices, so the seed data spans many slices across both workers.
+    monkeypatch.setattr("mdm.resolve.apply.PARALLEL_SLICE", 97)
+    submitted = []
+
+    class Pool(parallel.ProcessPoolExecutor):
+        def submit(self, fn, *args):
+            submitted.append(args)
+            return super().submit(fn, *args)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
+    loaded = tmp_path / "loaded.db"
+    store = Store.open(f"sqlite:///{loaded}")
+    upgrade(store.engine)
+    for stem in CUSTOMER_FILES:
+        load(store, stem)
+    store.close()
+    one, one_counts = _run(loaded, tmp_path, "one", "1", monkeypatch)
+    assert submitted == []
+    two, two_counts = _run(loaded, tmp_path, "two", "2", monkeypatch)
+    assert len(submitted) > 5  # the slices went to worker processes
+    assert len(one) > 500
+    assert two == one
+    assert two_counts == one_counts
+    assert one_counts["BlockingKey"] > len(one)
+
+
+@pytest.mark.parametrize("clusters, expected", [(10, 1), (10**6, None)])
+def test_workers_only_for_large_bulk_runs(monkeypatch, clusters, expected):
+    monkeypatch.delenv("MDM_BUILD_WORKERS", raising=False)
+    n = parallel.build_workers(clusters)
+    assert n == expected if expected is not None else n >= 1
