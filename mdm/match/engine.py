@@ -186,8 +186,15 @@ def _complete_components(frame, rules, model, tables, left, right, levels, weigh
     members = pd.DataFrame({"id": ids[eligible], "component": component[eligible]})
     all_pairs = members.merge(members, on="component")
     all_pairs = all_pairs[all_pairs["id_x"] < all_pairs["id_y"]]
-    known = pd.MultiIndex.from_arrays([left, right])
-    new = ~pd.MultiIndex.from_arrays([all_pairs["id_x"], all_pairs["id_y"]]).isin(known)
+    # Pairs as int64 codes over sorted ids: a MultiIndex.isin would build a
+    # Python tuple per candidate pair (gigabytes at a million records).
+    every = np.sort(frame.index.to_numpy(np.int64))
+    n = len(every)
+    known = np.searchsorted(every, left) * n + np.searchsorted(every, right)
+    wanted = np.searchsorted(every, all_pairs["id_x"].to_numpy(np.int64)) * n + np.searchsorted(
+        every, all_pairs["id_y"].to_numpy(np.int64))
+    new = ~np.isin(wanted, known)
+    del known
     new_left = all_pairs["id_x"].to_numpy(np.int64)[new]
     new_right = all_pairs["id_y"].to_numpy(np.int64)[new]
     if len(new_left) == 0:

@@ -7,6 +7,7 @@ Workers inherit the frame by fork; only finished slices travel back."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -57,6 +58,9 @@ def built_slices(
         return
     global _JOB
     _JOB = (rules, domain, frame, slices, now, overrides)
+    # Frozen objects are never visited by a collection in the workers, so
+    # pages the workers only read stay shared with the parent (copy-on-write).
+    gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             queued: deque = deque()
@@ -74,6 +78,7 @@ def built_slices(
                 yield done
     finally:
         _JOB = None
+        gc.unfreeze()
 
 
 def _build_slice(index: int) -> Encoded:

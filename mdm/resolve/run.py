@@ -9,6 +9,7 @@ and incremental runs reach the same clusters."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ import pandas as pd
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from mdm.models.fields import CANONICAL_FIELDS
 from mdm.match import blocking_keys, comparison_levels, match_frame, prepare, term_frequencies, tf_values
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, explain, score, vetoed
@@ -35,6 +37,11 @@ from mdm.store.bulk import bulk_insert, insert_plain
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
 CHUNK = 900
+# What golden records are built from: the canonical fields and the record's metadata.
+_SOURCE_COLUMNS = {
+    domain: {*fields, "system", "source_key", "version", "updated_at", "loaded_at", "correlation_id"}
+    for domain, fields in CANONICAL_FIELDS.items()
+}
 WRITE_CHUNK = 5000
 # Up to this many distinct pending key values, each block is looked up on its
 # own with a LIMIT, so an oversized block is never read in full.
@@ -222,17 +229,23 @@ def match_domain(
 
     mark = time.perf_counter()
     decided = _decided_by(result.pairs, labels)
+    n_review = _write_review(session, domain, affected, result, labels, set(zip(*cl)), now)
+    n_pairs, blocking, keys = len(result.pairs), result.blocking, result.keys
+    # Writing golden records needs the source fields only: drop the scored
+    # pairs and the match features first (gigabytes at a million records).
+    del result
+    affected = frame = affected[[c for c in affected.columns if c in _SOURCE_COLUMNS[domain]]]
+    gc.collect()
     stats = apply_clusters(
         session, domain, affected, labels, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, whole_domain=True, survivorship=survivorship,
     )
-    n_review = _write_review(session, domain, affected, result, labels, set(zip(*cl)), now)
-    _finish(session, domain, pending, removed, affected, rules, bulk, result.keys)
+    _finish(session, domain, pending, removed, affected, rules, bulk, keys)
     timings["write"] = time.perf_counter() - mark
     session.commit()
     return MatchReport(
         domain, "bulk", records=len(affected), affected=len(affected),
-        pairs=len(result.pairs), review=n_review, golden=stats, blocking=result.blocking, timings=timings,
+        pairs=n_pairs, review=n_review, golden=stats, blocking=blocking, timings=timings,
     )
 
 
