@@ -77,11 +77,48 @@ def rss_mib() -> float:
 
 
 def cpu_seconds() -> float:
-    """User + system CPU time of this process so far (all threads)."""
+    """User + system CPU time of this process so far (all threads), plus its
+    finished child processes (the bulk write's survivorship workers)."""
     import resource
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
+
+
+def tree_pss_mib() -> float:
+    """Proportional set size of this process and its children, MiB: memory
+    shared after a fork counts once, split between the processes sharing it."""
+    import os
+
+    pids, total = [os.getpid()], 0.0
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        try:
+            pids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    for pid in pids:
+        try:
+            line = next(x for x in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if x.startswith("Pss:"))
+            total += int(line.split()[1]) / 1024
+        except (OSError, StopIteration):
+            pass
+    return total
+
+
+class TreePeak:
+    """Samples ``tree_pss_mib`` twice a second in a thread; ``peak`` is the highest seen."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = 0.0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            self.peak = max(self.peak, tree_pss_mib())
+            time.sleep(0.5)
 
 
 def reset_peak_rss() -> bool:
@@ -253,6 +290,7 @@ def measure(records: int, folder: Path, url: str) -> dict:
     out: dict = {"records_target": records, "url": url.split("@")[-1], **machine()}
     out["rss_start_mib"] = rss_mib()
     trace_rss()
+    tree = TreePeak()
     store = Store.open(url)
     upgrade(store.engine)
 
@@ -310,6 +348,7 @@ def measure(records: int, folder: Path, url: str) -> dict:
     out["records_per_s"] = loaded / out["end_to_end_seconds"]
     out["end_to_end_cpu_seconds"] = out["load"]["cpu_seconds"] + out["match"]["cpu_seconds"]
     out["peak_rss_mib"] = peak_rss_mib()
+    out["peak_tree_pss_mib"] = tree.peak
     print(f"  match: {match_seconds:.1f}s, {report.pairs:,} pairs, load avg {load_average()}", flush=True)
 
     # ---- quality (not timed)
@@ -345,7 +384,8 @@ def print_summary(r: dict) -> None:
     print(f"end to end           {r['end_to_end_seconds']:8.1f}s  {r['records_per_s']:,.0f} records/s (files -> golden records); "
           f"CPU {r['end_to_end_cpu_seconds']:.1f}s (load {load['cpu_seconds']:.1f}, match {match['cpu_seconds']:.1f})")
     print(f"peak RSS             {r['peak_rss_mib']:,.0f} MiB (load {load['peak_rss_mib'] or 0:,.0f}, "
-          f"match {match['peak_rss_mib'] or 0:,.0f})")
+          f"match {match['peak_rss_mib'] or 0:,.0f}); with worker processes (PSS, "
+          f"sampled every 0.5 s) {r.get('peak_tree_pss_mib', 0):,.0f} MiB")
     print(f"golden records       {r['golden_records']:,}")
     print(f"quality              precision {q['precision']:.4f}  recall {q['recall']:.4f}  F1 {q['f1']:.4f}  "
           f"({q['records_scored']:,} records, {q['true_pairs']:,} true pairs)")

@@ -197,3 +197,34 @@ def tf_values(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict[str, p
         per_record = values.dropna().astype(str).map(tables[comparison.name]).reindex(values.index)
         out[:, k] = per_record.to_numpy(dtype=float)[lp]
     return out
+
+
+class PairFrequencies:
+    """``tf_values`` without the (pairs x comparisons) matrix: each TF
+    comparison keeps one frequency per record, and ``freq[pairs, k]`` looks up
+    the left records of just those pairs (tens of millions of pairs at 1M
+    records would otherwise need gigabytes)."""
+
+    def __init__(self, per_record: dict[int, np.ndarray], left_positions: np.ndarray):
+        self._per_record = per_record
+        self._lp = left_positions
+
+    def __getitem__(self, key: tuple[np.ndarray, int]) -> np.ndarray:
+        pairs, k = key
+        column = self._per_record.get(k)
+        if column is None:
+            return np.full(len(pairs), np.nan)
+        return column[self._lp[pairs]]
+
+
+def pair_frequencies(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict[str, pd.Series] | None = None) -> PairFrequencies:
+    """What ``tf_values`` gives, looked up lazily (``score`` accepts either)."""
+    df = ensure_prepared(df, rules)
+    tables = term_frequencies(df, rules) if tables is None else tables
+    per_record = {}
+    for k, comparison in enumerate(rules.comparisons):
+        if comparison.term_frequency and comparison.name in tables:
+            values = column_or_null(df, comparison.field)
+            mapped = values.dropna().astype(str).map(tables[comparison.name]).reindex(values.index)
+            per_record[k] = mapped.to_numpy(dtype=np.float32)
+    return PairFrequencies(per_record, positions(df, left_ids))

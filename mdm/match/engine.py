@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 
 from mdm.match.blocking import blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, shared_keys
 from mdm.match.cluster import ClusterResult, cluster
-from mdm.match.compare import comparison_levels, term_frequencies, tf_values
+from mdm.match.compare import comparison_levels, pair_frequencies, term_frequencies
 from mdm.match.features import ensure_prepared, prepare
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, estimate, estimate_in_sessions, score, vetoed
@@ -80,7 +80,7 @@ def match_frame(
     with clock.stage("compare"):
         levels = comparison_levels(frame, left, right, rules)
         tables = tf_tables if tf_tables is not None else term_frequencies(frame, rules)
-        tf = tf_values(frame, left, rules, tables)
+        tf = pair_frequencies(frame, left, rules, tables)
     if model is None:
         with clock.stage("estimate"):
             model = train(frame, rules, keys, left, right, levels)
@@ -127,7 +127,7 @@ def score_pairs(
     frame = prepare(df, rules)
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
     levels = comparison_levels(frame, left, right, rules)
-    weight, prob = score(levels, model, tf_values(frame, left, rules, tf_tables))
+    weight, prob = score(levels, model, pair_frequencies(frame, left, rules, tf_tables))
     return pd.DataFrame({"left": left, "right": right, "match_weight": weight, "match_probability": prob}), levels
 
 
@@ -200,7 +200,7 @@ def _complete_components(frame, rules, model, tables, left, right, levels, weigh
     if len(new_left) == 0:
         return left, right, levels, weight, prob
     new_levels = comparison_levels(frame, new_left, new_right, rules)
-    new_weight, new_prob = score(new_levels, model, tf_values(frame, new_left, rules, tables))
+    new_weight, new_prob = score(new_levels, model, pair_frequencies(frame, new_left, rules, tables))
     return (
         np.r_[left, new_left],
         np.r_[right, new_right],
