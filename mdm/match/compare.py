@@ -15,8 +15,12 @@ import numpy as np
 import pandas as pd
 
 from mdm.match.features import column_or_null, ensure_prepared
+from mdm.memory import release_free_heap
 from mdm.match.registry import level_kinds
 from mdm.match.rules import ELSE, NULL
+
+# Above this many pairs, freed heap goes back to the system between comparisons.
+LARGE_PAIRS = 1_000_000
 
 if TYPE_CHECKING:
     from mdm.match.rules import ComparisonSpec, MatchRules
@@ -82,6 +86,8 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) 
     out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
     for k, comparison in enumerate(rules.comparisons):
         out[:, k] = _levels_of(comparison, columns, lp, rp)
+        if len(lp) > LARGE_PAIRS:
+            release_free_heap()  # each comparison's temporaries, before the next one's
     return out
 
 

@@ -22,7 +22,8 @@ from scipy.sparse.csgraph import connected_components
 
 from mdm.match.blocking import blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, shared_keys
 from mdm.match.cluster import ClusterResult, cluster
-from mdm.match.compare import comparison_levels, pair_frequencies, term_frequencies
+from mdm.memory import release_free_heap
+from mdm.match.compare import LARGE_PAIRS, comparison_levels, pair_frequencies, term_frequencies
 from mdm.match.features import ensure_prepared, prepare
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, estimate, estimate_in_sessions, score, vetoed
@@ -77,6 +78,9 @@ def match_frame(
         left, right = candidate_pairs(frame, rules, keys)
         skipped = oversized_blocks(frame, rules, keys)
         stats = blocking_stats(left, right, len(frame))
+    large = len(left) > LARGE_PAIRS
+    if large:
+        release_free_heap()
     with clock.stage("compare"):
         levels = comparison_levels(frame, left, right, rules)
         tables = tf_tables if tf_tables is not None else term_frequencies(frame, rules)

@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from mdm.memory import release_free_heap
 from mdm.models.fields import CANONICAL_FIELDS
 from mdm.match import blocking_keys, comparison_levels, match_frame, prepare, term_frequencies, tf_values
 from mdm.match.rules import MatchRules
@@ -236,6 +237,7 @@ def match_domain(
     del result
     affected = frame = affected[[c for c in affected.columns if c in _SOURCE_COLUMNS[domain]]]
     gc.collect()
+    release_free_heap()
     stats = apply_clusters(
         session, domain, affected, labels, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, whole_domain=True, survivorship=survivorship,
