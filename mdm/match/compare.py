@@ -21,6 +21,7 @@ from mdm.match.rules import ELSE, NULL
 
 # Above this many pairs, freed heap goes back to the system between comparisons.
 LARGE_PAIRS = 1_000_000
+PAIR_CHUNK = 4_000_000
 
 if TYPE_CHECKING:
     from mdm.match.rules import ComparisonSpec, MatchRules
@@ -84,10 +85,15 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) 
     lp, rp = positions(df, left_ids), positions(df, right_ids)
     columns = ColumnCodes(df)
     out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
-    for k, comparison in enumerate(rules.comparisons):
-        out[:, k] = _levels_of(comparison, columns, lp, rp)
+    # Pairs a chunk at a time: a comparison's temporaries (codes per pair,
+    # distinct value pairs, scores) then scale with the chunk, not with tens
+    # of millions of pairs; distinct pairs are deduplicated within a chunk.
+    for start in range(0, len(lp), PAIR_CHUNK):
+        chunk_l, chunk_r = lp[start : start + PAIR_CHUNK], rp[start : start + PAIR_CHUNK]
+        for k, comparison in enumerate(rules.comparisons):
+            out[start : start + len(chunk_l), k] = _levels_of(comparison, columns, chunk_l, chunk_r)
         if len(lp) > LARGE_PAIRS:
-            release_free_heap()  # each comparison's temporaries, before the next one's
+            release_free_heap()  # the chunk's temporaries, before the next chunk's
     return out
 
 
