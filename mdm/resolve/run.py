@@ -357,7 +357,7 @@ def _match_incremental(
         session, domain, written, keep, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, survivorship=survivorship,
     )
-    rows = [] if result is None else _review_rows(domain, result, labels, set(zip(*cl)), now)
+    rows = [] if result is None else [r for batch in _review_rows(domain, result, labels, set(zip(*cl)), now) for r in batch]
     if first is not None:
         rows += _outside_review_rows(domain, rules, model, first, set(core), now)
     n_review = _store_review(session, domain, rows, set(pending) | set(removed), set(core), now)
@@ -485,25 +485,51 @@ def _write_review(session, domain, frame, result, labels, barred: set, now) -> i
                    or_(MatchCandidate.left_record_id.in_(chunk), MatchCandidate.right_record_id.in_(chunk)))
             .values(status="superseded", decided_at=now)
         )
-    return _store_review(session, domain, _review_rows(domain, result, labels, barred, now), None, set(), now)
+    # Stored a batch at a time: a million-record run has hundreds of
+    # thousands of review pairs, each with its explanation.
+    stored = 0
+    for rows in _review_rows(domain, result, labels, barred, now):
+        stored += _store_review(session, domain, rows, None, set(), now)
+    return stored
 
 
-def _review_rows(domain, result, labels, barred: set, now) -> list[dict]:
+def _review_rows(domain, result, labels, barred: set, now, batch: int = 20000):
+    """Batches of match-candidate rows for the review pairs still between clusters."""
     review = result.clusters.review
     if review.empty:
-        return []
-    pairs = result.pairs.set_index(["left", "right"])
-    position = pd.Series(range(len(result.pairs)), index=pairs.index)
-    rows = []
-    for left, right in zip(review["left"].to_numpy(), review["right"].to_numpy()):
-        lo, hi = int(min(left, right)), int(max(left, right))
-        i = int(position.get((lo, hi), -1))
-        # Settled already: merged by a steward's must-link, or ruled out by a cannot-link.
-        if i < 0 or labels[lo] == labels[hi] or (lo, hi) in barred:
-            continue
-        rows.append(_candidate(domain, lo, hi, float(result.pairs["match_weight"].iat[i]),
-                               float(result.pairs["match_probability"].iat[i]), result.levels[i], result.model, now))
-    return rows
+        return
+    lo = np.minimum(review["left"].to_numpy(np.int64), review["right"].to_numpy(np.int64))
+    hi = np.maximum(review["left"].to_numpy(np.int64), review["right"].to_numpy(np.int64))
+    index = _pair_positions(result.pairs["left"].to_numpy(np.int64), result.pairs["right"].to_numpy(np.int64), lo, hi)
+    # Settled already: merged by a steward's must-link, or ruled out by a cannot-link.
+    apart = labels.reindex(lo).to_numpy() != labels.reindex(hi).to_numpy()
+    keep = np.flatnonzero((index >= 0) & apart)
+    weights, probs = result.pairs["match_weight"].to_numpy(), result.pairs["match_probability"].to_numpy()
+    for start in range(0, len(keep), batch):
+        rows = []
+        for j in keep[start : start + batch].tolist():
+            pair, i = (int(lo[j]), int(hi[j])), int(index[j])
+            if pair not in barred:
+                rows.append(_candidate(domain, pair[0], pair[1], float(weights[i]), float(probs[i]), result.levels[i],
+                                       result.model, now))
+        yield rows
+
+
+def _pair_positions(left: np.ndarray, right: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Row of each (lo, hi) among the pairs (left, right), -1 where absent;
+    int64 codes over the few ids involved, not a hash index of every pair."""
+    ids = np.unique(np.r_[lo, hi])
+    if len(ids) == 0:
+        return np.full(len(lo), -1, np.int64)
+    rows = np.flatnonzero(np.isin(left, ids) & np.isin(right, ids))
+    n = len(ids)
+    codes = np.searchsorted(ids, left[rows]) * n + np.searchsorted(ids, right[rows])
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    wanted = np.searchsorted(ids, lo) * n + np.searchsorted(ids, hi)
+    at = np.minimum(np.searchsorted(codes, wanted), max(len(codes) - 1, 0))
+    found = (len(codes) > 0) & (codes[at] == wanted) if len(codes) else np.zeros(len(wanted), bool)
+    return np.where(found, rows[order[at]] if len(codes) else -1, -1)
 
 
 def _outside_review_rows(domain, rules, model, scored, core: set[int], now) -> list[dict]:
