@@ -24,7 +24,8 @@ Level shorthand: ``null``, ``exact``, ``else``, ``"<kind> >= t"`` /
 form ``{kind: .., threshold: .., column: .., label: .., m: .., u: .., veto: ..,
 override_veto: ..}`` where ``m``/``u`` fix a level's probabilities instead of
 estimating them, ``veto: true`` keeps pairs at that level from auto-merging
-and ``override_veto: true`` (a shared identifier) lifts such a veto.
+and ``override_veto: true`` (a shared identifier) lifts such a veto, or
+``override_veto: [name, ...]`` lifts only the vetoes of the comparisons named.
 """
 
 import inspect
@@ -101,7 +102,9 @@ class LevelSpec(_Strict):
     # "different dates of birth", "same surname, different given name";
     # unless it also hits an ``override_veto`` level, such as the same tax id.
     veto: bool = False
-    override_veto: bool = False
+    # true lifts every veto; a list of comparison names lifts only theirs
+    # (a shared role email may lift "same family name only", not "different tax id").
+    override_veto: bool | list[str] = False
 
     @model_validator(mode="before")
     @classmethod
@@ -178,6 +181,11 @@ class ComparisonSpec(_Strict):
     @property
     def override_levels(self) -> list[int]:
         return [i for i, level in enumerate(self.levels) if level.override_veto]
+
+    def overrides_of(self, vetoing: str) -> list[int]:
+        """Levels of this comparison that lift the veto of comparison ``vetoing``."""
+        return [i for i, level in enumerate(self.levels)
+                if level.override_veto is True or (isinstance(level.override_veto, list) and vetoing in level.override_veto)]
 
     @property
     def has_null_level(self) -> bool:
@@ -315,6 +323,13 @@ class MatchRules(BaseModel):
             for column in key.columns:
                 if column not in available:
                     raise ValueError(f"blocking.keys[{i}]: unknown column {column!r}")
+        names = {c.name for c in self.comparisons}
+        for i, comparison in enumerate(self.comparisons):
+            for j, level in enumerate(comparison.levels):
+                if isinstance(level.override_veto, list):
+                    unknown = sorted(set(level.override_veto) - names)
+                    if unknown:
+                        raise ValueError(f"comparisons[{i}].levels[{j}].override_veto: unknown comparison {unknown[0]!r}")
         return self
 
     @property

@@ -227,14 +227,17 @@ def score(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray | None = 
 
 def vetoed(levels: np.ndarray, rules: MatchRules) -> np.ndarray:
     """bool per pair: it hit a ``veto`` level and no ``override_veto`` level."""
-    veto = np.zeros(len(levels), dtype=bool)
-    override = np.zeros(len(levels), dtype=bool)
+    out = np.zeros(len(levels), dtype=bool)
     for k, comparison in enumerate(rules.comparisons):
-        if comparison.veto_levels:
-            veto |= np.isin(levels[:, k], comparison.veto_levels)
-        if comparison.override_levels:
-            override |= np.isin(levels[:, k], comparison.override_levels)
-    return veto & ~override
+        if not comparison.veto_levels:
+            continue
+        veto = np.isin(levels[:, k], comparison.veto_levels)
+        for j, other in enumerate(rules.comparisons):
+            lifting = other.overrides_of(comparison.name)
+            if lifting:
+                veto &= ~np.isin(levels[:, j], lifting)
+        out |= veto
+    return out
 
 
 def probability(weight: np.ndarray) -> np.ndarray:

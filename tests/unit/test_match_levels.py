@@ -142,3 +142,46 @@ def test_veto_flags_pairs_at_veto_levels_unless_an_override_level_hits():
     )
     levels = np.array([[2, 0], [2, 1], [1, 2]], dtype=np.int8)
     assert vetoed(levels, rules).tolist() == [True, False, False]
+
+
+def test_an_override_naming_comparisons_lifts_only_their_vetoes():
+    from mdm.match import vetoed
+
+    rules = parse_rules(
+        {
+            "domain": "customer",
+            "blocking": {"keys": [["email"]]},
+            "comparisons": [
+                {"name": "name", "levels": ["null", "exact", {"kind": "else", "veto": True}]},
+                {"name": "tax_id", "levels": ["null", "exact", {"kind": "else", "veto": True}]},
+                {"name": "email", "levels": ["null", {"kind": "exact", "override_veto": ["name"]}, "else"]},
+            ],
+            "thresholds": {"auto_merge": 0.9, "review": 0.5},
+        }
+    )
+    levels = np.array(
+        [
+            [2, 0, 1],  # household look-alike with a shared email: lifted
+            [1, 2, 1],  # same name, different tax id, shared email: stays vetoed
+            [2, 2, 1],  # both vetoes; the email lifts only one
+            [2, 0, 2],  # household look-alike, different email: vetoed
+            [1, 1, 2],  # no veto
+        ],
+        dtype=np.int8,
+    )
+    assert vetoed(levels, rules).tolist() == [False, True, True, True, False]
+
+
+def test_an_override_naming_an_unknown_comparison_is_a_clear_error():
+    with pytest.raises(Exception, match="override_veto: unknown comparison 'nmae'"):
+        parse_rules(
+            {
+                "domain": "customer",
+                "blocking": {"keys": [["email"]]},
+                "comparisons": [
+                    {"name": "name", "levels": ["null", "exact", {"kind": "else", "veto": True}]},
+                    {"name": "email", "levels": ["null", {"kind": "exact", "override_veto": ["nmae"]}, "else"]},
+                ],
+                "thresholds": {"auto_merge": 0.9, "review": 0.5},
+            }
+        )
