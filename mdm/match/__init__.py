@@ -53,11 +53,12 @@ from mdm.match.blocking import (
     blocking_stats,
     candidate_pairs,
     oversized_blocks,
+    pair_rows,
     pairs_for,
     shared_keys,
 )
 from mdm.match.cluster import ClusterResult, cluster
-from mdm.match.compare import comparison_levels, term_frequencies, tf_values
+from mdm.match.compare import comparison_levels, pair_frequencies, term_frequencies, tf_values
 from mdm.match.engine import MatchResult, match_frame, random_pairs, score_pairs, train
 from mdm.match.features import prepare
 from mdm.match.registry import feature_functions, level_kinds
@@ -83,6 +84,8 @@ __all__ = [
     "load_rules",
     "match_frame",
     "oversized_blocks",
+    "pair_frequencies",
+    "pair_rows",
     "pairs_for",
     "parse_rules",
     "prepare",

@@ -202,6 +202,28 @@ def blocking_stats(left, right, n_records: int, true_pairs: tuple | None = None)
     return stats
 
 
+def pair_rows(left: np.ndarray, right: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Row of each pair (lo[i], hi[i]) among the pairs (left, right), -1 where
+    absent. Pairs become int64 codes over the few ids asked about, so even
+    tens of millions of pairs need no hash index of tuples."""
+    left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
+    lo, hi = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
+    out = np.full(len(lo), -1, np.int64)
+    ids = np.unique(np.r_[lo, hi])
+    rows = np.flatnonzero(np.isin(left, ids) & np.isin(right, ids))
+    if len(rows) == 0:
+        return out
+    n = len(ids)
+    codes = np.searchsorted(ids, left[rows]) * n + np.searchsorted(ids, right[rows])
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    wanted = np.searchsorted(ids, lo) * n + np.searchsorted(ids, hi)
+    at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+    found = codes[at] == wanted
+    out[found] = rows[order[at[found]]]
+    return out
+
+
 def _pairs_within_blocks(block: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of ids sharing a block id, without a Python loop."""
     order = np.argsort(block, kind="stable")

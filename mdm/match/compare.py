@@ -195,38 +195,38 @@ def tf_values(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict[str, p
     """Frequency of the left record's value per pair and comparison (NaN if not TF).
 
     Term frequencies only matter on exact agreement, where left and right
-    values are equal, so the left value suffices.
+    values are equal, so the left value suffices. ``pair_frequencies`` gives
+    the same without materializing the matrix.
     """
-    df = ensure_prepared(df, rules)
-    tables = term_frequencies(df, rules) if tables is None else tables
-    lp = positions(df, left_ids)
-    # float32: 4 bytes a cell on tens of millions of pairs; frequencies need no more.
-    out = np.full((len(lp), len(rules.comparisons)), np.nan, dtype=np.float32)
-    for k, comparison in enumerate(rules.comparisons):
-        if not comparison.term_frequency or comparison.name not in tables:
-            continue
-        values = column_or_null(df, comparison.field)
-        per_record = values.dropna().astype(str).map(tables[comparison.name]).reindex(values.index)
-        out[:, k] = per_record.to_numpy(dtype=float)[lp]
+    frequencies = pair_frequencies(df, left_ids, rules, tables)
+    every_pair = np.arange(len(frequencies.left_positions))
+    out = np.full((len(every_pair), len(rules.comparisons)), np.nan, dtype=np.float32)
+    for k in frequencies.comparisons:
+        out[:, k] = frequencies[every_pair, k]
     return out
 
 
 class PairFrequencies:
     """``tf_values`` without the (pairs x comparisons) matrix: each TF
-    comparison keeps one frequency per record, and ``freq[pairs, k]`` looks up
-    the left records of just those pairs (tens of millions of pairs at 1M
-    records would otherwise need gigabytes)."""
+    comparison keeps one frequency per record (float32), and
+    ``freq[pairs, k]`` looks up the left records of just those pairs (tens of
+    millions of pairs at 1M records would otherwise need gigabytes)."""
 
     def __init__(self, per_record: dict[int, np.ndarray], left_positions: np.ndarray):
         self._per_record = per_record
-        self._lp = left_positions
+        self.left_positions = left_positions
+
+    @property
+    def comparisons(self) -> list[int]:
+        """Indices of the comparisons with term frequencies."""
+        return list(self._per_record)
 
     def __getitem__(self, key: tuple[np.ndarray, int]) -> np.ndarray:
         pairs, k = key
         column = self._per_record.get(k)
         if column is None:
             return np.full(len(pairs), np.nan)
-        return column[self._lp[pairs]]
+        return column[self.left_positions[pairs]]
 
 
 def pair_frequencies(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict[str, pd.Series] | None = None) -> PairFrequencies:

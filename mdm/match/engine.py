@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from mdm.match.blocking import blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, shared_keys
+from mdm.match.blocking import blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pair_rows, shared_keys
 from mdm.match.cluster import ClusterResult, cluster
 from mdm.memory import release_free_heap
 from mdm.match.compare import LARGE_PAIRS, comparison_levels, pair_frequencies, term_frequencies
@@ -78,9 +78,8 @@ def match_frame(
         left, right = candidate_pairs(frame, rules, keys)
         skipped = oversized_blocks(frame, rules, keys)
         stats = blocking_stats(left, right, len(frame))
-    large = len(left) > LARGE_PAIRS
-    if large:
-        release_free_heap()
+    if len(left) > LARGE_PAIRS:
+        release_free_heap()  # the blocking stage's temporaries
     with clock.stage("compare"):
         levels = comparison_levels(frame, left, right, rules)
         tables = tf_tables if tf_tables is not None else term_frequencies(frame, rules)
@@ -190,15 +189,9 @@ def _complete_components(frame, rules, model, tables, left, right, levels, weigh
     members = pd.DataFrame({"id": ids[eligible], "component": component[eligible]})
     all_pairs = members.merge(members, on="component")
     all_pairs = all_pairs[all_pairs["id_x"] < all_pairs["id_y"]]
-    # Pairs as int64 codes over sorted ids: a MultiIndex.isin would build a
-    # Python tuple per candidate pair (gigabytes at a million records).
-    every = np.sort(frame.index.to_numpy(np.int64))
-    n = len(every)
-    known = np.searchsorted(every, left) * n + np.searchsorted(every, right)
-    wanted = np.searchsorted(every, all_pairs["id_x"].to_numpy(np.int64)) * n + np.searchsorted(
-        every, all_pairs["id_y"].to_numpy(np.int64))
-    new = ~np.isin(wanted, known)
-    del known
+    # Not a MultiIndex.isin: that builds a Python tuple per candidate pair
+    # (gigabytes at a million records).
+    new = pair_rows(left, right, all_pairs["id_x"].to_numpy(np.int64), all_pairs["id_y"].to_numpy(np.int64)) < 0
     new_left = all_pairs["id_x"].to_numpy(np.int64)[new]
     new_right = all_pairs["id_y"].to_numpy(np.int64)[new]
     if len(new_left) == 0:

@@ -35,7 +35,10 @@ def build_workers(n_clusters: int) -> int:
     """Worker processes for a bulk build of ``n_clusters`` (MDM_BUILD_WORKERS overrides; 1 = none)."""
     configured = os.environ.get("MDM_BUILD_WORKERS")
     if configured:
-        return max(int(configured), 1)
+        try:
+            return max(int(configured), 1)
+        except ValueError:
+            raise ValueError(f"MDM_BUILD_WORKERS must be a whole number of processes, got {configured!r}") from None
     if n_clusters < PARALLEL_MIN_CLUSTERS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(os.cpu_count() or 1, 4)

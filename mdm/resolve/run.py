@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from mdm.memory import release_free_heap
 from mdm.models.fields import CANONICAL_FIELDS
-from mdm.match import blocking_keys, comparison_levels, match_frame, prepare, term_frequencies, tf_values
+from mdm.match import (
+    blocking_keys, comparison_levels, match_frame, pair_frequencies, pair_rows, prepare, term_frequencies,
+)
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, explain, score, vetoed
 from mdm.resolve.apply import ApplyStats, apply_clusters, current_xref, members_of
@@ -44,6 +46,7 @@ _SOURCE_COLUMNS = {
     for domain, fields in CANONICAL_FIELDS.items()
 }
 WRITE_CHUNK = 5000
+KEY_WRITE_CHUNK = 50000  # plain tuples: cheap rows, bigger batches
 # Up to this many distinct pending key values, each block is looked up on its
 # own with a LIMIT, so an oversized block is never read in full.
 LIMITED_LOOKUPS = 256
@@ -298,7 +301,7 @@ def _match_incremental(
     first = None
     if len(left):
         levels = comparison_levels(frame, left, right, rules)
-        weight, prob = score(levels, model, tf_values(frame, left, rules, tf))
+        weight, prob = score(levels, model, pair_frequencies(frame, left, rules, tf))
         veto = vetoed(levels, rules)
         barred = _barred(session, domain, rules, frame, left, right, pending)
         value = weight if on_weight else prob
@@ -500,7 +503,7 @@ def _review_rows(domain, result, labels, barred: set, now, batch: int = 20000):
         return
     lo = np.minimum(review["left"].to_numpy(np.int64), review["right"].to_numpy(np.int64))
     hi = np.maximum(review["left"].to_numpy(np.int64), review["right"].to_numpy(np.int64))
-    index = _pair_positions(result.pairs["left"].to_numpy(np.int64), result.pairs["right"].to_numpy(np.int64), lo, hi)
+    index = pair_rows(result.pairs["left"].to_numpy(np.int64), result.pairs["right"].to_numpy(np.int64), lo, hi)
     # Settled already: merged by a steward's must-link, or ruled out by a cannot-link.
     apart = labels.reindex(lo).to_numpy() != labels.reindex(hi).to_numpy()
     keep = np.flatnonzero((index >= 0) & apart)
@@ -513,23 +516,6 @@ def _review_rows(domain, result, labels, barred: set, now, batch: int = 20000):
                 rows.append(_candidate(domain, pair[0], pair[1], float(weights[i]), float(probs[i]), result.levels[i],
                                        result.model, now))
         yield rows
-
-
-def _pair_positions(left: np.ndarray, right: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Row of each (lo, hi) among the pairs (left, right), -1 where absent;
-    int64 codes over the few ids involved, not a hash index of every pair."""
-    ids = np.unique(np.r_[lo, hi])
-    if len(ids) == 0:
-        return np.full(len(lo), -1, np.int64)
-    rows = np.flatnonzero(np.isin(left, ids) & np.isin(right, ids))
-    n = len(ids)
-    codes = np.searchsorted(ids, left[rows]) * n + np.searchsorted(ids, right[rows])
-    order = np.argsort(codes, kind="stable")
-    codes = codes[order]
-    wanted = np.searchsorted(ids, lo) * n + np.searchsorted(ids, hi)
-    at = np.minimum(np.searchsorted(codes, wanted), max(len(codes) - 1, 0))
-    found = (len(codes) > 0) & (codes[at] == wanted) if len(codes) else np.zeros(len(wanted), bool)
-    return np.where(found, rows[order[at]] if len(codes) else -1, -1)
 
 
 def _outside_review_rows(domain, rules, model, scored, core: set[int], now) -> list[dict]:
@@ -617,10 +603,10 @@ def _finish(
     if len(refresh):
         keys = pending_keys if pending_keys is not None else blocking_keys(refresh, rules)
         rows = list(zip(keys["record_id"].astype("int64").tolist(), [domain] * len(keys), keys["key_name"].tolist(),
-                        keys["key_value"].str.slice(0, 255).tolist()))
-        for start in range(0, len(rows), WRITE_CHUNK * 10):
+                        keys["key_value"].str.slice(0, KEY_LENGTH).tolist()))
+        for start in range(0, len(rows), KEY_WRITE_CHUNK):
             insert_plain(session, BlockingKey, ("record_id", "domain", "key_name", "key_value"),
-                         rows[start : start + WRITE_CHUNK * 10])
+                         rows[start : start + KEY_WRITE_CHUNK])
     done = [*pending, *removed]
     for start in range(0, len(done), CHUNK):
         session.execute(

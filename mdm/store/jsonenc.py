@@ -18,7 +18,7 @@ class EncodedJSON(str):
 
 
 def encode(value: Any) -> EncodedJSON:
-    return EncodedJSON(orjson.dumps(value, default=_default, option=_OPTIONS).decode())
+    return EncodedJSON(dumps(value))
 
 
 def dumps(value: Any) -> str:
@@ -30,7 +30,7 @@ def dumps(value: Any) -> str:
 
 def loads(text: str | bytes) -> Any:
     # orjson takes exact str only, not subclasses such as EncodedJSON.
-    return orjson.loads(text if type(text) is not EncodedJSON else str.__str__(text))
+    return orjson.loads(str(text) if isinstance(text, EncodedJSON) else text)
 
 
 def _default(value: Any) -> Any:

@@ -1,10 +1,10 @@
-"""Review pairs find their scored row by int64 codes (no hash index of every pair)."""
+"""Pairs find their row among scored pairs by int64 codes (no hash index of every pair)."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdm.resolve.run import _pair_positions
+from mdm.match import pair_rows
 
 
 @settings(max_examples=60, deadline=None)
@@ -18,4 +18,4 @@ def test_positions_match_a_dictionary_lookup(seed, n_pairs, n_queries):
     hi = lo + rng.integers(1, 25, n_queries)
     row_of = {(a, b): i for i, (a, b) in enumerate(pairs.tolist())}
     expected = [row_of.get((a, b), -1) for a, b in zip(lo.tolist(), hi.tolist())]
-    assert _pair_positions(pairs[:, 0], pairs[:, 1], lo, hi).tolist() == expected
+    assert pair_rows(pairs[:, 0], pairs[:, 1], lo, hi).tolist() == expected
