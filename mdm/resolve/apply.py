@@ -123,12 +123,17 @@ def apply_clusters(
     merged_from: dict[str, list[str]] = {}
     for retired, survivor in assignment.merged.items():
         merged_from.setdefault(survivor, []).append(retired)
+    # A golden record that lives on but lost members to other golden records
+    # (new ones, or existing ones a steward split sent them to) was split.
     split_into: dict[str, list[str]] = {}
-    for label in assignment.new:
-        parents = sorted({current[r] for r in clusters[label] if r in current})
+    split_from: dict[str, str] = {}
+    for label, members in clusters.items():
+        gid = gid_of_label[label]
+        parents = sorted({current[r] for r in members if r in current} - {gid})
         for parent in parents:
             if parent not in assignment.merged and parent not in assignment.emptied:
-                split_into.setdefault(parent, []).append(gid_of_label[label])
+                split_into.setdefault(parent, []).append(gid)
+                split_from.setdefault(gid, parent)
 
     stats = ApplyStats()
     systems, keys = frame["system"].to_dict(), frame["source_key"].to_dict()
@@ -151,8 +156,7 @@ def apply_clusters(
             old = existing.get(gid)
             if old is None:
                 change, version, old_attrs = "created", 1, {}
-                parent = next((p for p, kids in split_into.items() if gid in kids), None)
-                extra = {"split_from": parent} if parent else {}
+                extra = {"split_from": split_from[gid]} if gid in split_from else {}
                 new_rows.append(
                     {"id": gid, "domain": domain, "version": 1, "status": "active", "merged_into": None,
                      "attributes": stored_attrs, "lineage": stored_lineage, "created_at": now, "updated_at": now}
