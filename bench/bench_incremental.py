@@ -138,7 +138,7 @@ def upsert_one(store, rules, record: dict, system: str = "BENCHAPI") -> dict:
         members = session.scalars(select(Xref.record_id).where(Xref.golden_id == golden)).all()
     return {"store_ms": (t1 - t0) * 1000, "match_ms": (t2 - t1) * 1000, "total_ms": (t2 - t0) * 1000,
             "mode": report.mode, "affected": report.affected, "pairs": report.pairs,
-            "merged": len(members) > 1, "timings": report.timings}
+            "merged": len(members) > 1, "timings": report.timings, "blocking": report.blocking}
 
 
 def measure(db: Path, records: int, repeat: int, profile: int) -> dict:

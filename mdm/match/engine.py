@@ -39,13 +39,19 @@ class MatchResult:
     model: MatchModel
     clusters: ClusterResult
     blocking: dict
-    oversized_blocks: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     keys: pd.DataFrame | None = None  # blocking_keys of the frame, for the store's key table
+    rules: MatchRules | None = None
 
     @property
     def labels(self) -> pd.Series:
         return self.clusters.labels
+
+    @property
+    def oversized_blocks(self) -> pd.DataFrame:
+        """Blocks skipped for their size; worked out on demand (a report, not
+        needed to match: an incremental run would pay pandas' fixed costs)."""
+        return oversized_blocks(None, self.rules, self.keys)
 
 
 @dataclass
@@ -76,7 +82,6 @@ def match_frame(
     with clock.stage("blocking"):
         keys = blocking_keys(frame, rules)
         left, right = candidate_pairs(frame, rules, keys)
-        skipped = oversized_blocks(frame, rules, keys)
         stats = blocking_stats(left, right, len(frame))
     if len(left) > LARGE_PAIRS:
         release_free_heap()  # the blocking stage's temporaries
@@ -108,9 +113,9 @@ def match_frame(
         model=model,
         clusters=clusters,
         blocking=stats,
-        oversized_blocks=skipped,
         timings=clock.timings,
         keys=keys,
+        rules=rules,
     )
 
 

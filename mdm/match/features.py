@@ -54,12 +54,18 @@ def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
 
 def _prepare_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     """``prepare`` on plain lists: the same frame, without pandas per-operation overhead."""
-    n = len(df)
     # name -> list (object columns: text and features) or Series (other dtypes, kept as they are)
     columns: dict = {}
     for column in df.columns:
         series = df[column]
-        columns[column] = [_text_value(v) for v in series.tolist()] if _is_text(series) else series
+        columns[column] = [text_value(v) for v in series.tolist()] if _is_text(series) else series
+    return small_frame(prepare_columns(columns, df.index, rules), df.index)
+
+
+def prepare_columns(columns: dict, index: pd.Index, rules: MatchRules) -> dict:
+    """Add every rule feature to ``columns`` (name -> list of cleaned text
+    values, or a Series for other dtypes); the small-frame path of ``prepare``."""
+    n = len(index)
     for name, spec in rules.features.items():
         inputs = [columns.get(column, None) for column in spec.inputs]
         scalar = feature_functions.scalar(spec.fn)
@@ -68,16 +74,23 @@ def _prepare_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
             columns[name] = scalar(*(v if v is not None else [np.nan] * n for v in inputs), **spec.params)
             continue
         series_inputs = [
-            v if isinstance(v, pd.Series) else pd.Series(v, index=df.index, dtype=object) if v is not None else pd.Series(None, index=df.index, dtype=object)
+            v if isinstance(v, pd.Series) else pd.Series(v, index=index, dtype=object) if v is not None else pd.Series(None, index=index, dtype=object)
             for v in inputs
         ]
         result = feature_functions[spec.fn](*series_inputs, **spec.params)
         columns[name] = result.tolist() if result.dtype == object else result
+    return columns
+
+
+def small_frame(columns: dict, index: pd.Index) -> pd.DataFrame:
+    """One frame from ``prepare_columns``' output, in its column order: list
+    columns as one object block, other columns inserted where they belong."""
+    n = len(index)
     names = [c for c, v in columns.items() if isinstance(v, list)]
     block = np.empty((n, len(names)), dtype=object)
     for j, name in enumerate(names):
         block[:, j] = np.fromiter(columns[name], dtype=object, count=n)
-    out = pd.DataFrame(block, index=df.index, columns=pd.Index(names, dtype=object), dtype=object)
+    out = pd.DataFrame(block, index=index, columns=pd.Index(names, dtype=object), dtype=object)
     if len(names) < len(columns):
         for position, (name, values) in enumerate(columns.items()):
             if not isinstance(values, list):
@@ -85,8 +98,8 @@ def _prepare_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     return out
 
 
-def _text_value(value: object) -> object:
-    """``_as_text`` for one value."""
+def text_value(value: object) -> object:
+    """``_as_text`` for one value: None for missing or blank."""
     if value is None or checknull(value):
         return None
     text = value if isinstance(value, str) else value.decode() if isinstance(value, bytes) else str(value)

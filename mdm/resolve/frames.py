@@ -9,6 +9,8 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from mdm.match.features import SMALL_FRAME_ROWS, prepare, prepare_columns, small_frame, text_value
+from mdm.match.rules import MatchRules
 from mdm.models.fields import CANONICAL_FIELDS
 from mdm.store.tables import SourceRecord, SourceRecordVersion
 
@@ -21,6 +23,26 @@ def current_records(session: Session, domain: str, record_ids: list[int] | None 
     Columns: the domain's canonical fields, plus system, source_key, version,
     updated_at (the source's change time, else when it was loaded), loaded_at
     and the correlation id of the ingest that brought the version."""
+    return records_frame(domain, _current_rows(session, domain, record_ids))
+
+
+def prepared_records(session: Session, domain: str, rules: MatchRules, record_ids: list[int]) -> pd.DataFrame:
+    """``prepare(current_records(...), rules)``. The handful of rows an
+    incremental run reads go from rows to features on plain lists, with one
+    frame built at the end: pandas' fixed costs dominate at that size."""
+    rows = _current_rows(session, domain, record_ids)
+    if 0 < len(rows) <= min(SMALL_ROWS, SMALL_FRAME_ROWS):
+        columns = _small_columns(domain, rows)
+        if columns is not None:
+            index = _index(rows)
+            for name, values in columns.items():
+                # Typed columns as the frame constructor infers them; the rest is text.
+                columns[name] = pd.Series(values, index=index) if name in _TYPED else [text_value(v) for v in values]
+            return small_frame(prepare_columns(columns, index, rules), index)
+    return prepare(records_frame(domain, rows), rules)
+
+
+def _current_rows(session: Session, domain: str, record_ids: list[int] | None) -> list:
     query = (
         select(
             SourceRecord.id,
@@ -39,28 +61,27 @@ def current_records(session: Session, domain: str, record_ids: list[int] | None 
         .where(SourceRecord.domain == domain, SourceRecord.deleted.is_(False))
     )
     if record_ids is None:
-        rows = session.execute(query.order_by(SourceRecord.id)).all()
-    else:
-        rows = []
-        ids = sorted(set(record_ids))
-        for start in range(0, len(ids), ID_CHUNK):
-            rows.extend(session.execute(query.where(SourceRecord.id.in_(ids[start : start + ID_CHUNK]))).all())
-        rows.sort(key=lambda r: r[0])
-    return records_frame(domain, rows)
+        return session.execute(query.order_by(SourceRecord.id)).all()
+    rows = []
+    ids = sorted(set(record_ids))
+    for start in range(0, len(ids), ID_CHUNK):
+        rows.extend(session.execute(query.where(SourceRecord.id.in_(ids[start : start + ID_CHUNK]))).all())
+    rows.sort(key=lambda r: r[0])
+    return rows
 
 
 # Up to this many rows, text-only records skip ``DataFrame.from_records`` (its
 # fixed cost dominates for the handful of rows an incremental run reads).
 SMALL_ROWS = 256
+_TYPED = frozenset({"version", "updated_at", "loaded_at"})
 
 
 def records_frame(domain: str, rows) -> pd.DataFrame:
-    columns = list(CANONICAL_FIELDS[domain])
     if 0 < len(rows) <= SMALL_ROWS:
-        frame = _small_records_frame(columns, rows)
-        if frame is not None:
-            return frame
-    fields = pd.DataFrame.from_records([r[4] for r in rows], columns=columns)
+        columns = _small_columns(domain, rows)
+        if columns is not None:
+            return pd.DataFrame(columns, index=_index(rows))
+    fields = pd.DataFrame.from_records([r[4] for r in rows], columns=list(CANONICAL_FIELDS[domain]))
     fields = fields.astype(object).where(fields.notna(), None)
     meta = pd.DataFrame(
         {
@@ -73,14 +94,15 @@ def records_frame(domain: str, rows) -> pd.DataFrame:
         }
     )
     frame = pd.concat([fields, meta], axis=1)
-    frame.index = pd.Index([r[0] for r in rows], dtype="int64", name="record_id")
+    frame.index = _index(rows)
     return frame
 
 
-def _small_records_frame(columns: list[str], rows) -> pd.DataFrame | None:
-    """``records_frame`` without pandas' record parsing when every field value is
-    text (or missing): then both give object columns with None for missing.
-    None (use the general path) when any value is not a string."""
+def _small_columns(domain: str, rows) -> dict | None:
+    """The frame's columns as plain lists (object arrays for the fields) when
+    every field value is text (or missing): then ``records_frame`` gives object
+    columns with None for missing either way. None when any value is not a string."""
+    columns = list(CANONICAL_FIELDS[domain])
     block = np.empty((len(rows), len(columns)), dtype=object)
     for i, r in enumerate(rows):
         fields = r[4]
@@ -98,7 +120,11 @@ def _small_records_frame(columns: list[str], rows) -> pd.DataFrame | None:
         loaded_at=[_as_utc(r[6]) for r in rows],
         correlation_id=[r[7] for r in rows],
     )
-    return pd.DataFrame(data, index=pd.Index([r[0] for r in rows], dtype="int64", name="record_id"))
+    return data
+
+
+def _index(rows) -> pd.Index:
+    return pd.Index([r[0] for r in rows], dtype="int64", name="record_id")
 
 
 def _as_utc(value: datetime | None) -> datetime | None:

@@ -31,8 +31,9 @@ from mdm.match import (
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, explain, score, vetoed
 from mdm.resolve.apply import ApplyStats, apply_clusters, current_xref, members_of
-from mdm.resolve.frames import current_records
+from mdm.resolve.frames import current_records, prepared_records
 from mdm.resolve.links import apply_must_links, must_link_pairs, standing_cannot_links
+from mdm.resolve.neighbours import KEY_LENGTH, pending_pairs
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
@@ -47,10 +48,6 @@ _SOURCE_COLUMNS = {
 }
 WRITE_CHUNK = 5000
 KEY_WRITE_CHUNK = 50000  # plain tuples: cheap rows, bigger batches
-# Up to this many distinct pending key values, each block is looked up on its
-# own with a LIMIT, so an oversized block is never read in full.
-LIMITED_LOOKUPS = 256
-KEY_LENGTH = 255  # stored blocking-key values are cut to this length
 
 log = logging.getLogger(__name__)
 
@@ -285,14 +282,14 @@ def _match_incremental(
     4. Only clusters that differ from a stored golden record (other members,
        or a pending member) are written."""
     on_weight = rules.thresholds.scale == "weight"
-    fresh = prepare(current_records(session, domain, pending), rules) if pending else None
+    fresh = prepared_records(session, domain, rules, pending) if pending else None
     pending = [] if fresh is None else fresh.index.tolist()  # a pending id may have no live version
     keys = blocking_keys(fresh, rules) if fresh is not None and len(fresh) else None
-    left, right, lookups = _pending_pairs(session, domain, rules, keys, pending)
+    left, right, lookups = pending_pairs(session, domain, rules, keys, pending)
     neighbours = sorted((set(left.tolist()) | set(right.tolist())) - set(pending))
     frame = fresh
     if neighbours:
-        near = prepare(current_records(session, domain, neighbours), rules)
+        near = prepared_records(session, domain, rules, neighbours)
         frame = near if frame is None or frame.empty else pd.concat([frame, near])
     timings["read"] = time.perf_counter() - start
 
@@ -318,7 +315,7 @@ def _match_incremental(
     core = sorted((seeds | {rid for rids in previous.values() for rid in rids}) - set(removed))
     missing = [rid for rid in core if frame is None or rid not in frame.index]
     if missing:
-        extra = prepare(current_records(session, domain, missing), rules)
+        extra = prepared_records(session, domain, rules, missing)
         frame = extra if frame is None or frame.empty else pd.concat([frame, extra])
     if frame is None:
         frame = prepare(current_records(session, domain, []), rules)
@@ -381,76 +378,6 @@ def _cluster_changed(ids: list[int], pending: set[int], linked: dict[int, str], 
     if len(goldens) != 1 or None in goldens:
         return True
     return member_sets.get(next(iter(goldens))) != frozenset(ids)
-
-
-def _pending_pairs(session, domain, rules, keys: pd.DataFrame | None, pending: list[int]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Candidate pairs of the pending records (left < right): with the stored
-    records sharing a block, and with each other; blocks over their size limit
-    (counting the pending records joining them) are skipped, as in bulk."""
-    empty = np.empty(0, np.int64)
-    if keys is None or keys.empty:
-        return empty, empty, 0
-    limits = rules.blocking.limits()
-    blocks: dict[tuple[str, str], list[int]] = {}
-    for rid, name, value in zip(keys["record_id"].tolist(), keys["key_name"].tolist(), keys["key_value"].tolist()):
-        blocks.setdefault((name, str(value)[:KEY_LENGTH]), []).append(rid)
-    own = set(pending)
-    stored = _stored_blocks(session, domain, blocks, limits, own)
-    pairs: set[tuple[int, int]] = set()
-    for block, ids in blocks.items():
-        others = stored.get(block)
-        if others is None:
-            continue
-        ids = sorted(set(ids))
-        if len(ids) + len(others) > limits[block[0]]:
-            continue
-        members = ids + others
-        for a in ids:
-            for b in members:
-                if a != b:
-                    pairs.add((a, b) if a < b else (b, a))
-    if not pairs:
-        return empty, empty, len(blocks)
-    ordered_pairs = sorted(pairs)
-    return (np.fromiter((a for a, _ in ordered_pairs), np.int64, len(ordered_pairs)),
-            np.fromiter((b for _, b in ordered_pairs), np.int64, len(ordered_pairs)), len(blocks))
-
-
-def _stored_blocks(session, domain, blocks: dict, limits: dict[str, int], own: set[int]) -> dict[tuple[str, str], list[int]]:
-    """Stored members (not pending) of each block; a block already over its limit is left out."""
-    out: dict[tuple[str, str], list[int]] = {}
-    if len(blocks) <= LIMITED_LOOKUPS:
-        for (name, value), ids in blocks.items():
-            # Enough rows to tell whether the block, with the pending records, exceeds its limit.
-            cap = limits[name] + len(own) + 1
-            found = session.scalars(
-                select(BlockingKey.record_id)
-                .where(BlockingKey.domain == domain, BlockingKey.key_name == name, BlockingKey.key_value == value)
-                .limit(cap)
-            ).all()
-            others = sorted({r for r in found if r not in own})
-            if len(found) < cap and len(others) + len(set(ids)) <= limits[name]:
-                out[(name, value)] = others
-        return out
-    by_name: dict[str, list[str]] = {}
-    for name, value in blocks:
-        by_name.setdefault(name, []).append(value)
-    found: dict[tuple[str, str], set[int]] = {}
-    for name, values in by_name.items():
-        for start in range(0, len(values), CHUNK):
-            for value, rid in session.execute(
-                select(BlockingKey.key_value, BlockingKey.record_id).where(
-                    BlockingKey.domain == domain, BlockingKey.key_name == name,
-                    BlockingKey.key_value.in_(values[start : start + CHUNK]),
-                )
-            ):
-                if rid not in own:
-                    found.setdefault((name, value), set()).add(rid)
-    for block, ids in blocks.items():
-        others = sorted(found.get(block, ()))
-        if len(others) + len(set(ids)) <= limits[block[0]]:
-            out[block] = others
-    return out
 
 
 def _barred(session, domain, rules, frame, left, right, pending) -> np.ndarray:

@@ -18,7 +18,7 @@ from mdm.settings import BUNDLED_RULES_DIR
 from mdm.store import Store
 from mdm.store.migrate import upgrade
 from mdm.store.source_records import mark_deleted
-from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, MatchModelRow, OutboxEvent, Xref
+from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, MatchModelRow, OutboxEvent, SourceRecord, Xref
 
 SEED = Path(__file__).resolve().parents[2] / "seed_data"
 CUSTOMER_FILES = ["erp_customers", "crm_accounts", "crm_contacts", "wms_ship_to"]
@@ -258,3 +258,17 @@ def test_steward_links_outrank_the_model_until_records_change(matched):
     keys = {v: k for k, v in ids.items()}
     assert golden[keys[a]] != golden[keys[b]]
     assert golden[keys[c]] == golden[keys[d]]
+
+
+def test_prepared_records_equal_prepare_of_current_records(shared):
+    """The incremental run's list path gives the very frame the pandas path gives."""
+    from mdm.match import prepare
+    from mdm.resolve.frames import current_records, prepared_records
+
+    with shared.session() as s:
+        ids = s.scalars(select(SourceRecord.id).where(SourceRecord.domain == "customer").order_by(SourceRecord.id)).all()
+        for picked in (ids[:1], ids[5:9], ids[::7][:200], [ids[3], -1]):
+            expected = prepare(current_records(s, "customer", picked), RULES)
+            got = prepared_records(s, "customer", RULES, picked)
+            pd.testing.assert_frame_equal(got, expected)
+            assert list(got.columns) == list(expected.columns) and len(got) == len([i for i in picked if i > 0])

@@ -1,0 +1,122 @@
+"""Find the stored records that share a block with pending records.
+
+The incremental run's candidate pairs, found through the indexed
+blocking-key table instead of re-blocking the domain."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from mdm.match.rules import MatchRules
+from mdm.store.tables import BlockingKey
+
+KEY_LENGTH = 255  # stored blocking-key values are cut to this length
+# Up to this many distinct pending key values, each block is looked up on its
+# own with a LIMIT, so an oversized block is never read in full.
+LIMITED_LOOKUPS = 256
+# Blocks per statement: one round trip for a record's handful of blocks,
+# well under SQLite's limit on compound SELECT terms (500).
+BLOCKS_PER_STATEMENT = 64
+CHUNK = 900
+
+
+def pending_pairs(
+    session: Session, domain: str, rules: MatchRules, keys: pd.DataFrame | None, pending: list[int],
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs of the pending records (left < right): with the stored
+    records sharing a block, and with each other; blocks over their size limit
+    (counting the pending records joining them) are skipped, as in bulk.
+    Also returns how many blocks were looked up."""
+    empty = np.empty(0, np.int64)
+    if keys is None or keys.empty:
+        return empty, empty, 0
+    limits = rules.blocking.limits()
+    blocks: dict[tuple[str, str], list[int]] = {}
+    for rid, name, value in zip(keys["record_id"].tolist(), keys["key_name"].tolist(), keys["key_value"].tolist()):
+        blocks.setdefault((name, str(value)[:KEY_LENGTH]), []).append(rid)
+    own = set(pending)
+    stored = stored_blocks(session, domain, blocks, limits, own)
+    pairs: set[tuple[int, int]] = set()
+    for block, ids in blocks.items():
+        others = stored.get(block)
+        if others is None:
+            continue
+        ids = sorted(set(ids))
+        if len(ids) + len(others) > limits[block[0]]:
+            continue
+        members = ids + others
+        for a in ids:
+            for b in members:
+                if a != b:
+                    pairs.add((a, b) if a < b else (b, a))
+    if not pairs:
+        return empty, empty, len(blocks)
+    ordered = np.array(sorted(pairs), dtype=np.int64)
+    return ordered[:, 0].copy(), ordered[:, 1].copy(), len(blocks)
+
+
+def stored_blocks(session: Session, domain: str, blocks: dict, limits: dict[str, int], own: set[int]) -> dict[tuple[str, str], list[int]]:
+    """Stored members (not pending) of each block; a block already over its limit is left out."""
+    if len(blocks) <= LIMITED_LOOKUPS:
+        found = _limited_lookup(session, domain, list(blocks), {name: limits[name] + len(own) + 1 for name in limits})
+    else:
+        found = _full_lookup(session, domain, list(blocks))
+    out: dict[tuple[str, str], list[int]] = {}
+    for block, ids in blocks.items():
+        rows = found.get(block, [])
+        others = sorted({r for r in rows if r not in own})
+        # A limited read that came back full: the block is over its limit.
+        full = len(blocks) <= LIMITED_LOOKUPS and len(rows) >= limits[block[0]] + len(own) + 1
+        if not full and len(others) + len(set(ids)) <= limits[block[0]]:
+            out[block] = others
+    return out
+
+
+def _limited_lookup(session: Session, domain: str, blocks: list[tuple[str, str]], caps: dict[str, int]) -> dict:
+    """Record ids per block, at most ``caps[key name]`` rows each: enough to
+    tell whether the block, with the pending records, exceeds its limit."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for start in range(0, len(blocks), BLOCKS_PER_STATEMENT):
+        part = blocks[start : start + BLOCKS_PER_STATEMENT]
+        params: dict[str, object] = {"domain": domain}
+        for i, (name, value) in enumerate(part):
+            params.update({f"n{i}": name, f"v{i}": value, f"c{i}": caps[name]})
+        for i, rid in session.execute(_union_of_limited(len(part)), params):
+            found.setdefault(part[i], []).append(rid)
+    return found
+
+
+@lru_cache(maxsize=BLOCKS_PER_STATEMENT)
+def _union_of_limited(n: int):
+    # Plain SQL, built once per block count: building the same statement with
+    # the expression language costs more than running it.
+    table = BlockingKey.__tablename__
+    parts = [
+        f"SELECT {i} AS block, record_id FROM (SELECT record_id FROM {table} WHERE domain = :domain "
+        f"AND key_name = :n{i} AND key_value = :v{i} LIMIT :c{i}) AS b{i}"
+        for i in range(n)
+    ]
+    return text(" UNION ALL ".join(parts))
+
+
+def _full_lookup(session: Session, domain: str, blocks: list[tuple[str, str]]) -> dict:
+    """Record ids per block, every row (many pending records: one query per key name)."""
+    by_name: dict[str, list[str]] = {}
+    for name, value in blocks:
+        by_name.setdefault(name, []).append(value)
+    found: dict[tuple[str, str], list[int]] = {}
+    for name, values in by_name.items():
+        for start in range(0, len(values), CHUNK):
+            for value, rid in session.execute(
+                select(BlockingKey.key_value, BlockingKey.record_id).where(
+                    BlockingKey.domain == domain, BlockingKey.key_name == name,
+                    BlockingKey.key_value.in_(values[start : start + CHUNK]),
+                )
+            ):
+                found.setdefault((name, value), []).append(rid)
+    return found
