@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from mdm.match.rules import MatchRules
 
 KEY_SEPARATOR = "|"
+# Up to this many key rows, candidate pairs come from plain Python (an
+# incremental run's core): pandas' fixed costs would dominate.
+SMALL_KEY_ROWS = 2000
 
 
 def blocking_keys(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
@@ -114,6 +117,8 @@ def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | No
     ``keys`` (``blocking_keys`` of ``df``) may be passed to avoid recomputing them.
     """
     keys = blocking_keys(df, rules) if keys is None else keys
+    if len(keys) <= SMALL_KEY_ROWS:
+        return _candidate_pairs_small(keys, rules)
     keys = keys[_block_sizes(keys) <= _limits(keys, rules)]
     ids = _sorted_unique(keys["record_id"].to_numpy(np.int64))
     position = np.searchsorted(ids, keys["record_id"].to_numpy(np.int64))
@@ -125,13 +130,31 @@ def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | No
     found = []
     for rows in keys.groupby("key_name", sort=False).indices.values():
         block = pd.factorize(values[rows])[0]
-        left, right = _pairs_within_blocks(block, position[rows])
+        left, right = pairs_within_blocks(block, position[rows])
         lo, hi = np.minimum(left, right), np.maximum(left, right)
         del left, right
         found.append(pd.unique((lo * n + hi)[lo != hi]))
         del lo, hi
     codes = _sorted_unique(np.concatenate(found)) if found else np.empty(0, np.int64)
     return ids[codes // n], ids[codes % n]
+
+
+def _candidate_pairs_small(keys: pd.DataFrame, rules: MatchRules) -> tuple[np.ndarray, np.ndarray]:
+    """``candidate_pairs`` on plain Python for the few keys of a small frame."""
+    limits = rules.blocking.limits()
+    blocks: dict[tuple, list[int]] = {}
+    for rid, name, value in zip(keys["record_id"].tolist(), keys["key_name"].tolist(), keys["key_value"].tolist()):
+        blocks.setdefault((name, value), []).append(rid)
+    pairs: set[tuple[int, int]] = set()
+    for (name, _), rows in blocks.items():
+        if len(rows) > limits[name]:
+            continue
+        members = sorted(set(rows))
+        pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    if not pairs:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    ordered = np.array(sorted(pairs), dtype=np.int64)
+    return ordered[:, 0].copy(), ordered[:, 1].copy()
 
 
 def oversized_blocks(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -224,7 +247,7 @@ def pair_rows(left: np.ndarray, right: np.ndarray, lo: np.ndarray, hi: np.ndarra
     return out
 
 
-def _pairs_within_blocks(block: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pairs_within_blocks(block: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of ids sharing a block id, without a Python loop."""
     order = np.argsort(block, kind="stable")
     block, ids = block[order], ids[order]

@@ -108,14 +108,17 @@ def cluster(
     cut = np.zeros(len(li), dtype=bool)
     if cut_edges:
         cut[np.concatenate(cut_edges)] = True
+    review_left, review_right = np.r_[lo[review_mask], lo[cut]], np.r_[hi[review_mask], hi[cut]]
+    reason = np.array(np.where(veto[review_mask], VETO, REVIEW).tolist() + [CONFLICT] * int(cut.sum()), dtype=object)
+    order = np.lexsort((review_right, review_left))  # no pair is both in the band and a cut edge: no ties
     review = pd.DataFrame(
         {
-            "left": np.r_[lo[review_mask], lo[cut]],
-            "right": np.r_[hi[review_mask], hi[cut]],
-            "score": np.r_[score[review_mask], score[cut]],
-            "reason": np.where(veto[review_mask], VETO, REVIEW).tolist() + [CONFLICT] * int(cut.sum()),
+            "left": review_left[order],
+            "right": review_right[order],
+            "score": np.r_[score[review_mask], score[cut]][order],
+            "reason": reason[order],
         }
-    ).sort_values(["left", "right"], ignore_index=True)
+    )
     return ClusterResult(labels=labels, review=review, n_cut_components=len(bad))
 
 
@@ -175,7 +178,9 @@ def _greedy_groups(members, edge_l, edge_r, conflict_l, conflict_r) -> tuple[dic
 
 
 def _smallest_member_labels(ids: np.ndarray, component: np.ndarray) -> pd.Series:
-    smallest = pd.Series(ids).groupby(component).transform("min").to_numpy()
+    # ``ids`` is sorted, so each component's first position holds its smallest id.
+    _, first, inverse = np.unique(component, return_index=True, return_inverse=True)
+    smallest = ids[first][inverse.reshape(-1)] if len(ids) else ids
     return pd.Series(smallest, index=pd.Index(ids, name="record_id"), name="cluster")
 
 

@@ -20,7 +20,9 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from mdm.match.blocking import blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pair_rows, shared_keys
+from mdm.match.blocking import (
+    blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pair_rows, pairs_within_blocks, shared_keys,
+)
 from mdm.match.cluster import ClusterResult, cluster
 from mdm.memory import release_free_heap
 from mdm.match.compare import LARGE_PAIRS, comparison_levels, pair_frequencies, term_frequencies
@@ -191,14 +193,14 @@ def _complete_components(frame, rules, model, tables, left, right, levels, weigh
     eligible = (sizes[component] >= 3) & (sizes[component] <= MAX_COMPLETED_COMPONENT)
     if not eligible.any():
         return left, right, levels, weight, prob
-    members = pd.DataFrame({"id": ids[eligible], "component": component[eligible]})
-    all_pairs = members.merge(members, on="component")
-    all_pairs = all_pairs[all_pairs["id_x"] < all_pairs["id_y"]]
+    # Every pair inside each component (ids ascending: a < b), ordered by (a, b).
+    a, b = pairs_within_blocks(component[eligible], ids[eligible])
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
     # Not a MultiIndex.isin: that builds a Python tuple per candidate pair
     # (gigabytes at a million records).
-    new = pair_rows(left, right, all_pairs["id_x"].to_numpy(np.int64), all_pairs["id_y"].to_numpy(np.int64)) < 0
-    new_left = all_pairs["id_x"].to_numpy(np.int64)[new]
-    new_right = all_pairs["id_y"].to_numpy(np.int64)[new]
+    new = pair_rows(left, right, a, b) < 0
+    new_left, new_right = a[new], b[new]
     if len(new_left) == 0:
         return left, right, levels, weight, prob
     new_levels = comparison_levels(frame, new_left, new_right, rules)

@@ -391,15 +391,17 @@ def _barred(session, domain, rules, frame, left, right, pending) -> np.ndarray:
 
 def _decided_by(pairs: pd.DataFrame, labels: pd.Series) -> dict[int, tuple[str, float | None]]:
     """For records in multi-member clusters: the best probability that joined them."""
-    same = labels.reindex(pairs["left"]).to_numpy() == labels.reindex(pairs["right"]).to_numpy()
-    joined = pairs[same]
-    if joined.empty:
+    left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
+    same = labels.reindex(left).to_numpy() == labels.reindex(right).to_numpy()
+    if not same.any():
         return {}
-    best = pd.concat(
-        [joined[["left", "match_probability"]].rename(columns={"left": "rid"}),
-         joined[["right", "match_probability"]].rename(columns={"right": "rid"})]
-    ).groupby("rid")["match_probability"].max()
-    return {int(rid): ("auto", float(p)) for rid, p in best.items()}
+    rid = np.r_[left[same], right[same]]
+    prob = np.tile(pairs["match_probability"].to_numpy(np.float64)[same], 2)
+    # Highest probability first per record, then the first row of each record.
+    order = np.lexsort((-prob, rid))
+    rid, prob = rid[order], prob[order]
+    first = np.r_[True, rid[1:] != rid[:-1]]
+    return {int(r): ("auto", float(p)) for r, p in zip(rid[first].tolist(), prob[first].tolist())}
 
 
 def _write_review(session, domain, frame, result, labels, barred: set, now) -> int:

@@ -1,6 +1,8 @@
 """Blocking: candidate pairs, block-size guard, stored keys and incremental lookup."""
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pandas as pd
 
 from mdm.match import blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pairs_for, parse_rules
@@ -103,3 +105,25 @@ def test_a_key_may_set_its_own_block_size_limit():
         }
     )
     assert as_set(*candidate_pairs(CUSTOMERS, keys)) == {(10, 20), (10, 50)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 40), st.sampled_from(["zip5", "surname_ph"]), st.sampled_from(list("abcde"))),
+             max_size=120),
+    st.integers(2, 8),
+)
+def test_small_and_vectorized_candidate_pairs_agree(rows, limit):
+    """The plain-Python path for a handful of keys gives the vectorized path's pairs, limits included."""
+    from mdm.match import blocking
+
+    book = rules([["zip5"], ["surname_ph"]], max_block_size=limit)
+    keys = pd.DataFrame(rows, columns=["record_id", "key_name", "key_value"]).drop_duplicates(ignore_index=True)
+    keys["record_id"] = keys["record_id"].astype("int64")
+    small = blocking._candidate_pairs_small(keys, book)
+    original, blocking.SMALL_KEY_ROWS = blocking.SMALL_KEY_ROWS, -1
+    try:
+        vectorized = candidate_pairs(None, book, keys)
+    finally:
+        blocking.SMALL_KEY_ROWS = original
+    assert small[0].tolist() == vectorized[0].tolist() and small[1].tolist() == vectorized[1].tolist()
