@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from pandas._libs.missing import checknull
 
 from mdm.match.features import column_or_null, ensure_prepared
 from mdm.memory import release_free_heap
@@ -22,6 +23,7 @@ from mdm.match.rules import ELSE, NULL
 # Above this many pairs, freed heap goes back to the system between comparisons.
 LARGE_PAIRS = 1_000_000
 PAIR_CHUNK = 4_000_000
+SMALL_ROWS = 256  # frames up to this size are coded on plain Python
 
 if TYPE_CHECKING:
     from mdm.match.rules import ComparisonSpec, MatchRules
@@ -42,8 +44,16 @@ class ColumnCodes:
     def __init__(self, df: pd.DataFrame):
         self.df = df
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # A small frame is read out once as one object block: per-column
+        # pandas access and factorize cost more than the work itself.
+        self._block = df.to_numpy(dtype=object) if len(df) <= SMALL_ROWS and df.columns.is_unique else None
+        self._position = {c: i for i, c in enumerate(df.columns)} if self._block is not None else None
 
     def __getitem__(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        if column not in self._cache and self._block is not None:
+            self._cache[column] = _small_codes(
+                self._block[:, self._position[column]] if column in self._position else [None] * len(self.df)
+            )
         if column not in self._cache:
             values = column_or_null(self.df, column).to_numpy(dtype=object)
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -53,6 +63,25 @@ class ColumnCodes:
                 text = np.array([" ".join(v) if isinstance(v, list) else str(v) for v in uniques], dtype=object)
             self._cache[column] = (codes.astype(np.int32), text)
         return self._cache[column]
+
+
+def _small_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """``ColumnCodes`` for a few values: codes in order of first appearance,
+    -1 for missing, distinct values as text (as ``pd.factorize`` + str)."""
+    index: dict = {}
+    codes = np.empty(len(values), dtype=np.int32)
+    for i, v in enumerate(values):
+        if v is None or checknull(v):
+            codes[i] = -1
+            continue
+        key = tuple(v) if isinstance(v, list) else v
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(index)
+        codes[i] = code
+    text = np.array([v if type(v) is str else " ".join(v) if isinstance(v, tuple) else str(v) for v in index],
+                    dtype=object)
+    return codes, text
 
 
 class DistinctPairs:

@@ -127,3 +127,4 @@ def test_small_and_vectorized_candidate_pairs_agree(rows, limit):
     finally:
         blocking.SMALL_KEY_ROWS = original
     assert small[0].tolist() == vectorized[0].tolist() and small[1].tolist() == vectorized[1].tolist()
+
