@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(VENV)/bin/mdm demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(BENCH_STAMP)
 	$(PY) bench/run.py

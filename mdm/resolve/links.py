@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from mdm.match.rules import MatchRules
@@ -65,6 +65,18 @@ def remove_links(session: Session, decision_id: int) -> list[int]:
         records.update(r for pair in rows for r in pair)
         session.execute(delete(table).where(table.decision_id == decision_id))
     return sorted(records)
+
+
+def links_present(session: Session) -> tuple[bool, bool]:
+    """Whether any cannot-link, and any must-link, exists at all. Most stores
+    have few or none: then a run skips looking them up per record."""
+    cannot, must = session.execute(_ANY_LINKS).one()
+    return bool(cannot), bool(must)
+
+
+_ANY_LINKS = text(
+    f"SELECT EXISTS (SELECT 1 FROM {CannotLink.__tablename__}), EXISTS (SELECT 1 FROM {MustLink.__tablename__})"
+)
 
 
 def standing_cannot_links(session: Session, domain: str, rules: MatchRules, frame: pd.DataFrame) -> tuple[list[int], list[int]]:

@@ -32,7 +32,7 @@ from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, explain, score, vetoed
 from mdm.resolve.apply import ApplyStats, apply_clusters, current_xref, members_of
 from mdm.resolve.frames import current_records, prepared_records
-from mdm.resolve.links import apply_must_links, must_link_pairs, standing_cannot_links
+from mdm.resolve.links import apply_must_links, links_present, must_link_pairs, standing_cannot_links
 from mdm.resolve.neighbours import KEY_LENGTH, pending_pairs
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
@@ -282,6 +282,7 @@ def _match_incremental(
     4. Only clusters that differ from a stored golden record (other members,
        or a pending member) are written."""
     on_weight = rules.thresholds.scale == "weight"
+    any_cannot, any_must = links_present(session)
     fresh = prepared_records(session, domain, rules, pending) if pending else None
     pending = [] if fresh is None else fresh.index.tolist()  # a pending id may have no live version
     keys = blocking_keys(fresh, rules) if fresh is not None and len(fresh) else None
@@ -300,7 +301,7 @@ def _match_incremental(
         levels = comparison_levels(frame, left, right, rules)
         weight, prob = score(levels, model, pair_frequencies(frame, left, rules, tf))
         veto = vetoed(levels, rules)
-        barred = _barred(session, domain, rules, frame, left, right, pending)
+        barred = _barred(session, domain, rules, frame, left, right) if any_cannot else np.zeros(len(left), bool)
         value = weight if on_weight else prob
         strong = (value >= rules.thresholds.auto_merge) & ~veto & ~barred
         strong_ids = set(left[strong].tolist()) | set(right[strong].tolist())
@@ -309,7 +310,8 @@ def _match_incremental(
 
     mark = time.perf_counter()
     seeds = set(pending) | strong_ids | set(removed)
-    seeds |= {r for pair in must_link_pairs(session, sorted(seeds)) for r in pair}
+    if any_must:
+        seeds |= {r for pair in must_link_pairs(session, sorted(seeds)) for r in pair}
     linked = current_xref(session, domain, sorted(seeds))
     previous = members_of(session, sorted(set(linked.values())))
     core = sorted((seeds | {rid for rids in previous.values() for rid in rids}) - set(removed))
@@ -336,9 +338,12 @@ def _match_incremental(
         cl, result = ([], []), None
         labels = pd.Series(core_frame.index.to_numpy(np.int64), index=core_frame.index, name="cluster")
     else:
-        cl = standing_cannot_links(session, domain, rules, core_frame)
+        cl = standing_cannot_links(session, domain, rules, core_frame) if any_cannot else ([], [])
         result = match_frame(core_frame, rules, model=model, cannot_link=(cl if cl[0] else None), tf_tables=tf)
-        labels = apply_must_links(result.labels, must_link_pairs(session, core_frame.index.tolist()), cl)
+        if any_must:
+            labels = apply_must_links(result.labels, must_link_pairs(session, core_frame.index.tolist()), cl)
+        else:
+            labels = result.labels
         timings.update({k: timings.get(k, 0.0) + v for k, v in result.timings.items()})
 
     mark = time.perf_counter()
@@ -380,7 +385,7 @@ def _cluster_changed(ids: list[int], pending: set[int], linked: dict[int, str], 
     return member_sets.get(next(iter(goldens))) != frozenset(ids)
 
 
-def _barred(session, domain, rules, frame, left, right, pending) -> np.ndarray:
+def _barred(session, domain, rules, frame, left, right) -> np.ndarray:
     """bool per pair: a standing cannot-link (a steward's not-a-match)."""
     touching = standing_cannot_links(session, domain, rules, frame)
     if not touching[0]:
