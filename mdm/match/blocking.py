@@ -69,6 +69,18 @@ def _blocking_keys_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame | 
     for key in rules.blocking.keys:
         columns = [values.get(column, missing) for column in key.columns]
         multi = [_first_is_list(column) for column in columns]
+        if not any(multi):
+            # One value per column and record (most keys): no combinations to expand.
+            for record_id, combo in zip(ids, zip(*columns)):
+                if any(part is None or checknull(part) for part in combo):
+                    continue
+                row = (record_id, key.name, KEY_SEPARATOR.join(_as_str(part) for part in combo))
+                if row not in seen:
+                    seen.add(row)
+                    record_ids.append(record_id)
+                    names.append(key.name)
+                    key_values.append(row[2])
+            continue
         for i, record_id in enumerate(ids):
             combos = [()]
             for column, is_multi in zip(columns, multi):
