@@ -63,6 +63,9 @@ _UNITS = {
 }
 _STREET_TOKEN = re.compile(r"\d+/\d+|[^\W_]+(?:-[^\W_]+)*|#")
 _PO_BOX = re.compile(r"\b(?:P\s*O|POST\s+OFFICE|POST|POB)\s*BOX\b|\bPOB\b")
+_DOT_APOSTROPHE = re.compile(r"[.']")
+_NOT_CITY_WORD = re.compile(r"[^\w-]+")
+_SPACE_OR_DASH = re.compile(r"[\s-]")
 
 
 def normalize_street(s) -> str | None:
@@ -77,7 +80,7 @@ def normalize_street(s) -> str | None:
     if text is None:
         return None
     text = fold_accents(text).upper()
-    text = re.sub(r"[.']", "", text)  # "P.O." -> "PO", "St." -> "ST"
+    text = _DOT_APOSTROPHE.sub("", text)  # "P.O." -> "PO", "St." -> "ST"
     # Keep "-" and "/" only inside house numbers and fractions ("12-B", "1/2").
     tokens = _STREET_TOKEN.findall(text)
     tokens = _PO_BOX.sub("PO BOX", " ".join(tokens)).split()
@@ -110,8 +113,8 @@ def normalize_city(s) -> str | None:
     text = clean_text(s)
     if text is None:
         return None
-    text = re.sub(r"[.']", "", fold_accents(text).upper())
-    tokens = re.sub(r"[^\w-]+", " ", text).replace("_", " ").split()
+    text = _DOT_APOSTROPHE.sub("", fold_accents(text).upper())
+    tokens = _NOT_CITY_WORD.sub(" ", text).replace("_", " ").split()
     return " ".join(_CITY_WORDS.get(token, token) for token in tokens) or None
 
 
@@ -134,7 +137,7 @@ def normalize_postal_code(s, country: str | None = "US") -> str | None:
     if text is None:
         return None
     code = text.upper()
-    compact = re.sub(r"[\s-]", "", code)
+    compact = _SPACE_OR_DASH.sub("", code)
     match country_code_or_none(country):
         case "US":
             return _us_zip(code)

@@ -5,6 +5,9 @@ import re
 from .errors import InvalidValue
 from .text import clean_text, fold_accents
 
+_DOT_APOSTROPHE = re.compile(r"[.']")
+_KEY_WORD = re.compile(r"[a-z0-9]+")
+
 # alpha-2, alpha-3, then names and common spellings (English and local).
 _COUNTRIES = """
 AE ARE | United Arab Emirates, UAE, Emirates
@@ -88,8 +91,8 @@ ZA ZAF | South Africa
 
 def _key(text: str) -> str:
     text = fold_accents(text).lower().replace("&", " and ")
-    text = re.sub(r"[.']", "", text)
-    text = " ".join(re.findall(r"[a-z0-9]+", text))
+    text = _DOT_APOSTROPHE.sub("", text)
+    text = " ".join(_KEY_WORD.findall(text))
     return text.removeprefix("the ")
 
 

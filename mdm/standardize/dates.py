@@ -24,6 +24,7 @@ _PATTERNS = [
 # Month-name forms, tried last: "05-Mar-2024", "March 5, 2024".
 _NAMED_MONTH_FORMATS = ("%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y")
 _EMPTY_DATES = frozenset({"00000000", "00000000000000", "0000-00-00", "0000-00-00 00:00:00"})
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 def parse_date(s, fmt: str | None = None) -> dt.date | None:
@@ -73,7 +74,7 @@ def _parse(s, fmt: str | None) -> dt.datetime | None:
             pass
     try:
         # ISO 8601 with seconds, fractions, offsets and "Z".
-        if re.match(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+        if _ISO_DATETIME.match(text):
             return dt.datetime.fromisoformat(text)
     except ValueError:
         pass

@@ -8,6 +8,7 @@ from .text import clean_text
 _LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DISPLAY_NAME = re.compile(r"^[^<>]*<([^<>]*)>$")
+_MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
 
 
 def normalize_email(s) -> str | None:
@@ -22,7 +23,7 @@ def normalize_email(s) -> str | None:
         return None
     if (wrapped := _DISPLAY_NAME.match(text)) is not None:
         text = wrapped.group(1).strip()
-    email = re.sub(r"^mailto:", "", text, flags=re.IGNORECASE).strip().lower()
+    email = _MAILTO.sub("", text).strip().lower()
     if not email:
         return None
     _check(email, text)

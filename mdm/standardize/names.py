@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from nameparser import HumanName
 
@@ -23,6 +24,10 @@ _MAC_NAMES = frozenset(
 )
 
 _REPEATED = re.compile(r"([-'.])[-'.]+")
+# An ASCII character that is not a letter or name punctuation.
+_NOT_NAME_ASCII = re.compile(r"[^A-Za-z'\-.,]")
+_WORD_PART = re.compile(r"[^\-'.]+")
+_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 def clean_person_name(s) -> str | None:
@@ -38,7 +43,10 @@ def clean_person_name(s) -> str | None:
     # NFKC: ligatures and full-width or compatibility letters ("ﬁ", "Ｊ") as plain letters.
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("`", "'")
     # Anything but letters, their accents and name punctuation is stray.
-    text = "".join(c if c.isalpha() or unicodedata.combining(c) or c in "'-.," else " " for c in text)
+    if text.isascii():
+        text = _NOT_NAME_ASCII.sub(" ", text)  # the same, one character at a time
+    else:
+        text = "".join(c if c.isalpha() or unicodedata.combining(c) or c in "'-.," else " " for c in text)
     words: list[str] = []
     for token in text.replace(",", " , ").split():
         if token == ",":
@@ -80,7 +88,7 @@ def _case_word(word: str, first: bool) -> str:
         return word
     if not first and word.lower() in _PARTICLES:
         return word.lower()
-    cased = re.sub(r"[^\-'.]+", lambda m: _case_part(m.group()), word)
+    cased = _WORD_PART.sub(lambda m: _case_part(m.group()), word)
     return cased.upper() if cased.rstrip(".").lower() in _ROMAN else cased
 
 
@@ -119,8 +127,15 @@ def split_full_name(s) -> dict[str, str | None]:
     text = clean_person_name(s)
     if text is None:
         return dict.fromkeys(_NAME_PARTS)
+    return dict(zip(_NAME_PARTS, _parsed_parts(text)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _parsed_parts(text: str) -> tuple[str | None, ...]:
+    # Parsing is the costly part, and different spellings often clean to the
+    # same text ("JOHN SMITH", "John Smith").
     parsed = HumanName(text)
-    return {key: clean_text(getattr(parsed, attr).strip(" ,")) for key, attr in _NAME_PARTS.items()}
+    return tuple(clean_text(getattr(parsed, attr).strip(" ,")) for attr in _NAME_PARTS.values())
 
 
 _ORG_WORDS = frozenset(
@@ -174,7 +189,7 @@ def is_organization_name(s) -> bool:
     form = legal_form(text)
     if form is not None and (form not in _SURNAME_LIKE_FORMS or _written_as_code(text)):
         return True
-    words = re.findall(r"[a-z]+", fold_accents(text).lower())
+    words = _LOWER_WORD.findall(fold_accents(text).lower())
     return any(word in _ORG_WORDS for word in words)
 
 

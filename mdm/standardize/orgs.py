@@ -48,18 +48,31 @@ _SUFFIXES: list[tuple[tuple[str, ...], str]] = sorted(
     key=lambda item: -len(item[0]),
 )
 
+# The same list by last token: a spelling can end the name only if its last
+# token does, so only those are tried (in the order above).
+_SUFFIXES_BY_LAST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _spelling, _code in _SUFFIXES:
+    _SUFFIXES_BY_LAST.setdefault(_spelling[-1], []).append((_spelling, _code))
+del _spelling, _code
+
+_A_S = re.compile(r"\ba/s\b")
+_JOINERS = re.compile(r"[.'\u2019]")
+_KEY_TOKEN = re.compile(r"[^\W_]+")
+
 
 def _key_tokens(text: str) -> list[str]:
     # Folding twice: case-folding can expose new accents ("ẞ" -> "ß" -> "ss").
     text = fold_accents(fold_accents(text).casefold()).replace("&", " and ")
-    text = re.sub(r"\ba/s\b", "as", text)
+    text = _A_S.sub("as", text)
     # Dots and apostrophes join ("L.L.C." -> "llc", "McDonald's" -> "mcdonalds").
-    text = re.sub(r"[.'\u2019]", "", text)
-    return re.findall(r"[^\W_]+", text)
+    text = _JOINERS.sub("", text)
+    return _KEY_TOKEN.findall(text)
 
 
 def _trailing_suffix(tokens: list[str]) -> tuple[int, str] | None:
-    for spelling, code in _SUFFIXES:
+    if not tokens:
+        return None
+    for spelling, code in _SUFFIXES_BY_LAST.get(tokens[-1], ()):
         n = len(spelling)
         # Keep at least one token of the name itself.
         if len(tokens) > n and tuple(tokens[-n:]) == spelling:
@@ -113,6 +126,10 @@ _SHORT_WORDS = frozenset(
 )
 _LOWER_INSIDE = frozenset("a an and the of for in on at by to or de la du des del von van".split())
 _VOWELS = frozenset("AEIOUY")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.])")
+_COMMA_BEFORE_LETTER = re.compile(r",(?=[^\W\d_])")
+_DOTTED = re.compile(r"\w\.\w")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def clean_org_name(s) -> str | None:
@@ -125,8 +142,8 @@ def clean_org_name(s) -> str | None:
     text = clean_text(s)
     if text is None:
         return None
-    text = re.sub(r"\s+([,.])", r"\1", text)
-    text = re.sub(r",(?=[^\W\d_])", ", ", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _COMMA_BEFORE_LETTER.sub(", ", text)
     if not (any(c.isalpha() for c in text) and text == text.upper()):
         return text
     words = text.split(" ")
@@ -135,7 +152,7 @@ def clean_org_name(s) -> str | None:
 
 def _title_word(word: str, first: bool) -> str:
     bare = word.strip(".,()").lower()
-    if any(c.isdigit() for c in word) or "&" in word or re.search(r"\w\.\w", word):
+    if any(c.isdigit() for c in word) or "&" in word or _DOTTED.search(word):
         return word  # "3M", "AT&T", "U.S.A."
     if bare in _DISPLAY_CASE:
         return word.replace(word.strip(".,()"), _DISPLAY_CASE[bare])
@@ -146,7 +163,7 @@ def _title_word(word: str, first: bool) -> str:
         return word
     if not first and bare in _LOWER_INSIDE:
         return word.lower()
-    return re.sub(r"[^\W\d_]+", lambda m: _capitalize(m.group()), word).replace("'S", "'s")
+    return _LETTERS.sub(lambda m: _capitalize(m.group()), word).replace("'S", "'s")
 
 
 def _capitalize(part: str) -> str:

@@ -10,6 +10,7 @@ from .errors import InvalidValue
 
 _EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|#)\s*\d+\s*$", re.IGNORECASE)
 _TEL_PREFIX = re.compile(r"^tel:", re.IGNORECASE)
+_NON_DIGIT = re.compile(r"\D")
 _REASONS = {
     ValidationResult.TOO_SHORT: "too short",
     ValidationResult.TOO_LONG: "too long",
@@ -32,7 +33,7 @@ def to_e164(s, default_region: str | None = "US") -> str | None:
     number = _EXTENSION.sub("", _TEL_PREFIX.sub("", text)).strip()
     if any(c.isalpha() for c in number):
         raise InvalidValue(f"phone number {text!r} contains letters")
-    digits = re.sub(r"\D", "", number)
+    digits = _NON_DIGIT.sub("", number)
     if not digits or set(digits) == {"0"}:
         raise InvalidValue(f"phone number {text!r} has no digits")
     if number.startswith("00"):

@@ -80,11 +80,12 @@ YT | Yukon, Yukon Territory
 
 # Regions are looked up only for countries whose table we hold.
 _COUNTRIES_WITH_TABLE = frozenset({"US", "CA"})
+_KEY_WORD = re.compile(r"[a-z]+")
 
 
 def _key(text: str) -> str:
     text = fold_accents(text).lower().replace("&", " and ").replace(".", "")
-    return " ".join(re.findall(r"[a-z]+", text))
+    return " ".join(_KEY_WORD.findall(text))
 
 
 def _parse(table: str) -> dict[str, str]:
