@@ -148,7 +148,17 @@ CONVERTED = {"weight_lb": "weight_kg"}
 
 
 def _hashable(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+    """Cache key of a value: equal only for values of the same type (1, 1.0 and
+    True are different values to a standardizer), so a value's result never
+    depends on which equal-comparing value came first."""
+    cls = value.__class__
+    if cls is str or value is None:
+        return value
+    if cls is tuple:
+        return tuple(v if v.__class__ is str else _hashable(v) for v in value)
+    if cls in (int, float, bool):
+        return cls, value
+    return cls, repr(value)
 
 
 def standardize_column(
@@ -158,7 +168,7 @@ def standardize_column(
     cache: dict[Any, tuple[bool, Any]] = {}
     out: list[Any] = []
     for i, value in enumerate(values):
-        key = _hashable(value)
+        key = value if value.__class__ is str else _hashable(value)
         hit = cache.get(key)
         if hit is None:
             try:
