@@ -2,6 +2,7 @@
 
     python bench/bench_incremental.py --records 1000000
     python bench/bench_incremental.py --records 100000 --repeat 50 --profile 10
+    python bench/bench_incremental.py --records 100000 --url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Needs a store holding N matched customer records: it copies the SQLite store
 bench_e2e.py leaves at /tmp/mdm-bench/store-N.db (building it with
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_e2e import (  # noqa: E402
     BENCH_DIR,
+    fresh_pg_schema,
     load_average,
     machine,
     peak_rss_mib,
@@ -141,7 +143,7 @@ def upsert_one(store, rules, record: dict, system: str = "BENCHAPI") -> dict:
             "merged": len(members) > 1, "timings": report.timings, "blocking": report.blocking}
 
 
-def measure(db: Path, records: int, repeat: int, profile: int) -> dict:
+def measure(url: str, records: int, repeat: int, profile: int) -> dict:
     import cProfile
     import io
     import pstats
@@ -154,7 +156,7 @@ def measure(db: Path, records: int, repeat: int, profile: int) -> dict:
     from mdm.store.tables import GoldenRecord, SourceRecord
 
     trace_rss(512)
-    store = Store.open(f"sqlite:///{db}")
+    store = Store.open(url)
     from mdm.store.migrate import upgrade
 
     upgrade(store.engine)  # a store built by older code gets the newer indexes
@@ -249,7 +251,7 @@ def _matched(db: Path) -> bool:
 
 def print_summary(r: dict) -> None:
     m, t = r["match_ms"], r["total_ms"]
-    print(f"store                {r['source_records']:,} source records, {r['golden_records']:,} golden records")
+    print(f"store                {r.get('url', '')}: {r['source_records']:,} source records, {r['golden_records']:,} golden records")
     print(f"records matched      {len(r['runs'])} one at a time ({r['duplicates']} near-duplicates: "
           f"{r['duplicates_merged']} merged; {len(r['runs']) - r['duplicates']} new: {r['new_merged']} merged); "
           f"modes {','.join(r['modes'])}")
@@ -269,23 +271,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--profile", type=int, default=0, help="then run this many more under cProfile")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help="a PostgreSQL URL: build and measure the store in a throw-away schema there "
+                        "(default: a copy of the SQLite store bench_e2e.py leaves)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         result = measure(args.child, args.records, args.repeat, args.profile)
         print("RESULT " + json.dumps(result, default=str), flush=True)
         return 0
-    db = prepared_store(args.records)
-    print(f"incremental {args.records:,}: {db} (load avg {load_average()})", flush=True)
-    result = run_child([str(Path(__file__).resolve()), "--child", str(db), "--records", str(args.records),
-                        "--repeat", str(args.repeat), "--profile", str(args.profile)])
+    db, drop = None, None
+    if args.url:
+        # PostgreSQL: a throw-away schema, loaded and matched by bench_e2e's code first.
+        url, drop = fresh_pg_schema(args.url)
+        print(f"incremental {args.records:,}: building the store in {url.split('@')[-1]}", flush=True)
+        run_child([str(ROOT / "bench" / "bench_e2e.py"), "--child", "--records", str(args.records), "--url", url])
+    else:
+        db = prepared_store(args.records)
+        url = f"sqlite:///{db}"
+    print(f"incremental {args.records:,}: {url.split('@')[-1]} (load avg {load_average()})", flush=True)
+    try:
+        result = run_child([str(Path(__file__).resolve()), "--child", url, "--records", str(args.records),
+                            "--repeat", str(args.repeat), "--profile", str(args.profile)])
+    finally:
+        if drop:
+            drop()
+    result["url"] = url.split("@")[-1]
     print_summary(result)
     if result.get("profile"):
         print(f"---- cProfile of {result['profile_runs']} more upserts (cumulative)")
         print(result["profile"])
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
-    db.unlink(missing_ok=True)
+    if db is not None:
+        db.unlink(missing_ok=True)
     return 0
 
 
