@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from mdm.survivorship.models import (
     Candidate,
     Decision,
@@ -28,7 +30,16 @@ from mdm.survivorship.models import (
 )
 from mdm.survivorship.registry import strategies, validators
 from mdm.survivorship.rules import STEWARD_OVERRIDE, Step, SurvivorshipRules
-from mdm.survivorship.strategies import Context, Settled, Undecided, steward_override
+from mdm.survivorship.strategies import (
+    Context,
+    Settled,
+    Undecided,
+    most_complete,
+    most_recent,
+    same_source_as,
+    source_priority,
+    steward_override,
+)
 from mdm.survivorship.values import show_moment
 
 TIE_BREAKER = "most recent, then lowest record id"
@@ -38,6 +49,10 @@ _CANDIDATE_FIELDS = frozenset({"value", "system", "record_id", "source_key", "ve
 _EMPTY_WHEN_FALSY = (str, list, dict, tuple)  # values.is_empty, inlined on the hot path
 _new = object.__new__
 _setattr = object.__setattr__
+# The model's slots, set directly (what ``object.__setattr__`` does after looking them up by name).
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _candidate(value: Any, member: dict[str, Any]) -> Candidate:
@@ -93,6 +108,9 @@ class _AttributePlan:
     tie_rule: str
     # The decision when there is no candidate and no steward override (shared: drafts are read-only).
     empty: DecisionDraft
+    # The chain as it decides a lone valid candidate (see ``_lone``); None: a step it cannot foresee.
+    lone: tuple[tuple[int, Any, str, str, str, str], ...] | None
+    tie_why: str
 
 
 @dataclass(slots=True)
@@ -117,19 +135,81 @@ def _attribute_plan(rules: SurvivorshipRules, attribute: str) -> _AttributePlan:
     domain = rules.domain
     chain, is_default = rules.chain_for(attribute)
     no_candidates_rule = f"{domain}.{attribute}: no valid candidate"
+    steps = tuple(
+        (step.name, strategies[step.name].fn, step.param, _rule(domain, attribute, i, step, is_default))
+        for i, step in enumerate(chain)
+        if step.name != STEWARD_OVERRIDE
+    )
+    tie_rule = f"{domain}.{attribute}: tie_breaker ({TIE_BREAKER})"
     return _AttributePlan(
         attribute=attribute,
         checks=tuple((validators[check.name].fn, check.param) for check in rules.checks_for(attribute)),
-        steps=tuple(
-            (step.name, strategies[step.name].fn, step.param, _rule(domain, attribute, i, step, is_default))
-            for i, step in enumerate(chain)
-            if step.name != STEWARD_OVERRIDE
-        ),
+        steps=steps,
         override_rule=f"{domain}.{attribute}: steward_override by ",
         no_candidates_rule=no_candidates_rule,
-        tie_rule=f"{domain}.{attribute}: tie_breaker ({TIE_BREAKER})",
+        tie_rule=tie_rule,
         empty=DecisionDraft(attribute, None, None, NO_CANDIDATES, no_candidates_rule, None, [], [], None, False),
+        lone=_lone_plan(steps),
+        tie_why=f"chosen by {tie_rule}; tie broken by {TIE_BREAKER}",
     )
+
+
+# How a built-in step treats a lone candidate (see ``_lone``).
+_KEEPS, _PRIORITY, _SAME_SOURCE = 0, 1, 2
+
+
+def _lone_plan(steps) -> tuple[tuple[int, Any, str, str, str, str], ...] | None:
+    """Per step: (kind, parameter, name, rule, why the winner won, fallback text when the step cannot decide).
+
+    Only the built-in steps whose verdict on one candidate is known in advance:
+    ``most_recent`` and ``most_complete`` keep it; ``source_priority`` keeps it
+    when its system is listed, else cannot decide; ``same_source_as`` keeps it
+    when it comes from the target's winning record and cannot decide when the
+    target has no winner. Any other step (or a re-registered function): None."""
+    out = []
+    for name, fn, param, rule in steps:
+        why = f"chosen by {rule}"
+        if fn is most_recent or fn is most_complete:
+            out.append((_KEEPS, None, name, rule, why, ""))
+        elif fn is source_priority:
+            undecided = f"{rule}: could not decide: no candidate from {', '.join(param)}"
+            out.append((_PRIORITY, param, name, rule, why, undecided))
+        elif fn is same_source_as:
+            undecided = f"{rule}: could not decide: {param} has no winning source record"
+            out.append((_SAME_SOURCE, param, name, rule, why, undecided))
+        else:
+            return None
+    return tuple(out)
+
+
+def _lone(ap: _AttributePlan, c: Candidate, decided: Mapping[str, Any]) -> DecisionDraft | None:
+    """The decision on one valid candidate (no steward override), as the chain would reach it;
+    None when a step's verdict depends on more than the plan foresees (the chain then runs)."""
+    fields = c.__dict__
+    fallbacks: list[str] = []
+    for kind, param, name, rule, why, undecided in ap.lone:
+        if kind == _KEEPS:
+            break
+        if kind == _PRIORITY:
+            if fields["system"] in param:
+                break
+            fallbacks.append(undecided)
+            continue
+        # same_source_as: the target's winner, read from the draft when the engine's own mapping holds it.
+        target = decided._drafts.get(param) if type(decided) is _Decided else decided.get(param)
+        winner = target.winner if target else None
+        if winner is None:
+            fallbacks.append(undecided)
+            continue
+        if winner.record_id == fields["record_id"]:
+            break
+        return None
+    else:
+        return DecisionDraft(
+            ap.attribute, fields["value"], c, "tie_breaker", ap.tie_rule, TIE_BREAKER, [(c, "won", ap.tie_why)],
+            fallbacks, None, False,
+        )
+    return DecisionDraft(ap.attribute, fields["value"], c, name, rule, None, [(c, "won", why)], fallbacks, None, False)
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -214,6 +294,10 @@ def _decide(plan: _Plan, ap: _AttributePlan, pool: list[Candidate], env: dict[st
         if not pool:
             return ap.empty
         return _decision(attribute, pool, dropped, lost, fallbacks, None, None, NO_CANDIDATES, ap.no_candidates_rule)
+    if len(pool) == 1 and ap.lone is not None:
+        draft = _lone(ap, pool[0], env["decided"])
+        if draft is not None:
+            return draft
 
     if ctx is None:
         ctx = _context(attribute, env)
@@ -375,9 +459,9 @@ def build_golden(
                 continue
             c = _new(Candidate)
             _setattr(c, "__dict__", {"value": value, **source})
-            _setattr(c, "__pydantic_fields_set__", set(_CANDIDATE_FIELDS))
-            _setattr(c, "__pydantic_extra__", None)
-            _setattr(c, "__pydantic_private__", None)
+            _set_fields_set(c, set(_CANDIDATE_FIELDS))
+            _set_extra(c, None)
+            _set_private(c, None)
             pool = pools.get(attribute)
             if pool is None:
                 pools[attribute] = [c]

@@ -1,7 +1,7 @@
 """Survivorship inputs (member records, candidates, steward overrides) and outputs (decisions)."""
 
 import math
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -121,12 +121,22 @@ class GoldenBuild:
             self._decisions = {name: draft.decision() for name, draft in self._drafts.items()}
         return self._decisions
 
-    def lineage_json(self) -> dict[str, Any]:
-        """JSON-ready lineage, stored with each golden record version."""
+    def lineage_json(self, only: Container[str] | None = None) -> dict[str, Any]:
+        """JSON-ready lineage, stored with each golden record version.
+
+        ``only``: just these attributes, and any a steward override decided."""
         if self._drafts is None:
-            return {name: decision.lineage_json() for name, decision in self._decisions.items()}
+            return {
+                name: decision.lineage_json()
+                for name, decision in self._decisions.items()
+                if only is None or name in only or decision.override is not None
+            }
         sources = {m.record_id: _member_json(m) for m in self._members}
-        return {name: draft.lineage_json(sources) for name, draft in self._drafts.items()}
+        return {
+            name: draft.lineage_json(sources)
+            for name, draft in self._drafts.items()
+            if only is None or name in only or draft.override is not None
+        }
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, GoldenBuild):
