@@ -55,6 +55,8 @@ def outbox_row(
 
 def changed_attributes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Attribute -> {old, new} for every attribute whose value differs."""
+    if not old:  # a new golden record: every attribute it has
+        return {key: {"old": None, "new": new[key]} for key in sorted(new) if None != new[key]}  # noqa: E711
     return {
         key: {"old": old.get(key), "new": new.get(key)}
         for key in sorted(set(old) | set(new))

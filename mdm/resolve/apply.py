@@ -4,11 +4,14 @@ aliases and outbox events, all in the caller's transaction."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import orjson
 import pandas as pd
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -16,9 +19,9 @@ from sqlalchemy.orm import Session
 from mdm.ids import new_golden_id
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
-from mdm.resolve.golden import pinned_overrides
-from mdm.resolve.parallel import build_workers, built_slices
-from mdm.store.bulk import bulk_insert
+from mdm.resolve.golden import column_values, pinned_overrides
+from mdm.resolve.parallel import build_workers, building
+from mdm.store.bulk import bulk_insert, insert_plain, plain_value, write_cache
 from mdm.store import jsonenc
 from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
 from mdm.survivorship import SurvivorshipRules
@@ -27,6 +30,7 @@ CHUNK = 900
 WRITE_CHUNK = 5000
 CLUSTER_SLICE = 20000
 PARALLEL_SLICE = 5000  # smaller slices keep the writer and the workers in step
+WRITE_CACHE_MIB = 128  # SQLite page cache while a whole domain is written
 
 
 @dataclass
@@ -101,6 +105,7 @@ def apply_clusters(
     they belong to); labels: cluster label per record; removed: record ids
     that left (deleted at the source). decided_by: record -> (how, probability)."""
     removed = sorted(set(removed))
+    decided_by = decided_by or {}
     record_ids = None if whole_domain else [*frame.index.tolist(), *removed]
     linked = xref_rows(session, domain, record_ids)
     current = {rid: gid for rid, (gid, _) in linked.items()}
@@ -110,34 +115,15 @@ def apply_clusters(
     if stray:
         raise ValueError(f"records {sorted(stray)[:10]} belong to affected golden records but are not in the frame")
     existing = golden_rows(session, involved)
-    clusters = {label: sorted(ids) for label, ids in labels.groupby(labels).groups.items()}
+    clusters = _clusters(labels)
     assignment = assign_golden_ids(
         clusters, current, {g: (r.created_at, g) for g, r in existing.items()}, previous_members=previous,
         seniority={rid: since for rid, (_, since) in linked.items()},
     )
-    gid_of_label = dict(assignment.kept)
-    for label in assignment.new:
-        gid_of_label[label] = new_golden_id(domain)
     pinned = pinned_overrides(session, sorted(assignment.kept.values()))
     overrides = {label: pinned[gid] for label, gid in assignment.kept.items() if gid in pinned}
-    merged_from: dict[str, list[str]] = {}
-    for retired, survivor in assignment.merged.items():
-        merged_from.setdefault(survivor, []).append(retired)
-    # A golden record that lives on but lost members to other golden records
-    # (new ones, or existing ones a steward split sent them to) was split.
-    split_into: dict[str, list[str]] = {}
-    split_from: dict[str, str] = {}
-    for label, members in clusters.items():
-        gid = gid_of_label[label]
-        parents = sorted({current[r] for r in members if r in current} - {gid})
-        for parent in parents:
-            if parent not in assignment.merged and parent not in assignment.emptied:
-                split_into.setdefault(parent, []).append(gid)
-                split_from.setdefault(gid, parent)
 
     stats = ApplyStats()
-    systems, keys = frame["system"].to_dict(), frame["source_key"].to_dict()
-    cause = _causes(frame, labels) if correlation_id is None else {}
     # Golden records are built and written a slice at a time, so memory holds
     # one slice's attributes and lineage, not the whole domain's.
     labels_in_order = list(clusters)
@@ -145,56 +131,81 @@ def apply_clusters(
     size = CLUSTER_SLICE if workers == 1 else PARALLEL_SLICE
     slices = [{label: clusters[label] for label in labels_in_order[start : start + size]}
               for start in range(0, len(labels_in_order), size)]
-    for part, built in zip(slices, built_slices(survivorship, domain, frame, slices, now=now, overrides=overrides,
-                                                workers=workers)):
-        new_rows, updates, versions, events = [], [], [], []
-        for label, members in part.items():
+    # A bulk write gets a large SQLite page cache (see ``write_cache``). With workers, the first
+    # slices are being built while the rest of the bookkeeping below is done.
+    with (write_cache(session, WRITE_CACHE_MIB) if whole_domain else nullcontext(),
+          building(survivorship, domain, frame, slices, now=now, overrides=overrides, workers=workers) as built_parts):
+        gid_of_label = dict(assignment.kept)
+        for label in assignment.new:
+            gid_of_label[label] = new_golden_id(domain)
+        merged_from: dict[str, list[str]] = {}
+        for retired, survivor in assignment.merged.items():
+            merged_from.setdefault(survivor, []).append(retired)
+        # A golden record that lives on but lost members to other golden records
+        # (new ones, or existing ones a steward split sent them to) was split.
+        split_into: dict[str, list[str]] = {}
+        split_from: dict[str, str] = {}
+        for label, members in clusters.items():
             gid = gid_of_label[label]
-            # Encoded once for both the golden row and its version.
-            attributes, stored_attrs, stored_lineage = built.pop(label)
-            xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
-            old = existing.get(gid)
-            if old is None:
-                change, version, old_attrs = "created", 1, {}
-                extra = {"split_from": split_from[gid]} if gid in split_from else {}
-                new_rows.append(
-                    {"id": gid, "domain": domain, "version": 1, "status": "active", "merged_into": None,
-                     "attributes": stored_attrs, "lineage": stored_lineage, "created_at": now, "updated_at": now}
-                )
-                stats.created += 1
-            else:
-                old_attrs = old.attributes
-                same_members = sorted(previous.get(gid, [])) == members
-                if gid in merged_from:
-                    change, extra = "merged", {"merged_from": sorted(merged_from[gid])}
-                    stats.merged += 1
-                elif gid in split_into:
-                    change, extra = "split", {"split_into": sorted(split_into[gid])}
-                    stats.split += 1
-                elif old.status != "active" or old_attrs != attributes or not same_members:
-                    change, extra = "updated", {}
-                    stats.updated += 1
+            parents = sorted({current[r] for r in members if r in current} - {gid})
+            for parent in parents:
+                if parent not in assignment.merged and parent not in assignment.emptied:
+                    split_into.setdefault(parent, []).append(gid)
+                    split_from.setdefault(gid, parent)
+        systems, keys = _column_dict(frame, "system"), _column_dict(frame, "source_key")
+        cause = _causes(frame, labels) if correlation_id is None else {}
+        # Rows are inserted as plain tuples (executemany on SQLite, COPY on PostgreSQL): JSON is
+        # encoded here once (golden and version rows share the text) and the run's timestamp
+        # converted once, instead of SQLAlchemy processing every value of every row.
+        stamp = plain_value(session, GoldenRecord.__table__.c.updated_at, now)
+        for part, built in zip(slices, built_parts):
+            new_rows, updates, versions, events = [], [], [], []
+            for label, members in part.items():
+                gid = gid_of_label[label]
+                # Encoded once for the golden row, its version and its event.
+                attributes, stored_attrs, stored_lineage = built.pop(label)
+                xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
+                old = existing.get(gid)
+                if old is None:
+                    change, version, old_attrs = "created", 1, {}
+                    extra = {"split_from": split_from[gid]} if gid in split_from else {}
+                    new_rows.append((gid, domain, 1, "active", None, stored_attrs, stored_lineage, stamp, stamp))
+                    stats.created += 1
                 else:
-                    stats.unchanged += 1
-                    continue
-                version = old.version + 1
-                updates.append(
-                    {"id": gid, "version": version, "status": "active", "merged_into": None,
-                     # Plain dicts: an ORM update also refreshes rows loaded in the session.
-                     "attributes": attributes, "lineage": jsonenc.loads(stored_lineage), "updated_at": now}
-                )
-            why = correlation_id or cause.get(label)
-            versions.append(
-                {"golden_id": gid, "version": version, "change_type": change, "attributes": stored_attrs,
-                 "lineage": stored_lineage, "members": members, "changed_at": now, "correlation_id": why}
-            )
-            changed = changed_attributes(old_attrs, attributes)
-            stats.changed_attributes.update(changed.keys())
-            events.append(
-                outbox_row(domain=domain, change=change, golden_id=gid, version=version, golden=attributes,
-                           changed=changed, xref=xref, now=now, correlation_id=why, extra=extra)
-            )
-        _write_golden(session, new_rows, updates, versions, events)
+                    old_attrs = old.attributes
+                    same_members = sorted(previous.get(gid, [])) == members
+                    if gid in merged_from:
+                        change, extra = "merged", {"merged_from": sorted(merged_from[gid])}
+                        stats.merged += 1
+                    elif gid in split_into:
+                        change, extra = "split", {"split_into": sorted(split_into[gid])}
+                        stats.split += 1
+                    elif old.status != "active" or old_attrs != attributes or not same_members:
+                        change, extra = "updated", {}
+                        stats.updated += 1
+                    else:
+                        stats.unchanged += 1
+                        continue
+                    version = old.version + 1
+                    updates.append(
+                        {"id": gid, "version": version, "status": "active", "merged_into": None,
+                         # Plain dicts: an ORM update also refreshes rows loaded in the session.
+                         "attributes": attributes, "lineage": jsonenc.loads(stored_lineage), "updated_at": now}
+                    )
+                why = correlation_id or cause.get(label)
+                versions.append((gid, version, change, stored_attrs, stored_lineage, jsonenc.encode(members), stamp,
+                                 why))
+                changed = changed_attributes(old_attrs, attributes)
+                stats.changed_attributes.update(changed.keys())
+                # The golden record's attributes go into the event as the text already encoded.
+                event = outbox_row(domain=domain, change=change, golden_id=gid, version=version,
+                                   golden=orjson.Fragment(str(stored_attrs)), changed=changed, xref=xref, now=now,
+                                   correlation_id=why, extra=extra)
+                events.append((event["event_id"], event["type"], domain, gid, version, jsonenc.encode(event["data"]),
+                               stamp, why))
+            _insert_golden(session, new_rows, updates, versions, events)
+            # The slice's xref rows too, while the workers build the next slices.
+            _write_xref(session, domain, systems, keys, part, gid_of_label, current, decided_by, now)
 
     updates, versions, events = [], [], []
     aliases = []
@@ -214,9 +225,52 @@ def apply_clusters(
             session.execute(
                 update(GoldenAlias).where(GoldenAlias.golden_id == row["alias_id"]).values(golden_id=row["golden_id"])
             )
-    _write_xref(session, domain, frame, clusters, gid_of_label, current, decided_by or {}, removed, now)
+    # Records deleted at the source leave the xref.
+    for chunk in _chunks(sorted(set(removed) & set(current))):
+        session.execute(delete(Xref).where(Xref.record_id.in_(chunk)))
     stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
     return stats
+
+
+def _clusters(labels: pd.Series) -> dict[Hashable, list[int]]:
+    """label -> its record ids, ascending; labels ascending (``labels.groupby(labels).groups``, sorted)."""
+    if labels.dtype.kind not in "iu" or labels.index.dtype.kind not in "iu":
+        return {label: sorted(ids) for label, ids in labels.groupby(labels).groups.items()}
+    # Integer labels and record ids (a bulk run): one sort instead of an Index per cluster.
+    values, ids = labels.to_numpy(), labels.index.to_numpy()
+    order = np.lexsort((ids, values))
+    values, ids = values[order], ids[order].tolist()
+    starts = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist()]
+    ends = [*starts[1:], len(ids)]
+    return dict(zip(values[starts].tolist() if len(ids) else [], [ids[a:b] for a, b in zip(starts, ends)]))
+
+
+def _column_dict(frame: pd.DataFrame, column: str) -> dict:
+    """``frame[column].to_dict()`` (record id -> value, Python scalars) without boxing value by value."""
+    return dict(zip(frame.index.tolist(), column_values(frame[column])))
+
+
+GOLDEN_COLUMNS = ("id", "domain", "version", "status", "merged_into", "attributes", "lineage", "created_at",
+                  "updated_at")
+VERSION_COLUMNS = ("golden_id", "version", "change_type", "attributes", "lineage", "members", "changed_at",
+                   "correlation_id")
+OUTBOX_COLUMNS = ("event_id", "type", "domain", "subject", "version", "data", "created_at", "correlation_id")
+XREF_COLUMNS = ("record_id", "golden_id", "domain", "system", "source_key", "decided_by", "match_probability",
+                "linked_at")
+
+
+def _insert_golden(session: Session, new_rows: list[tuple], updates: list[dict], versions: list[tuple],
+                   events: list[tuple]) -> None:
+    """``_write_golden`` for new golden rows, versions and events as plain tuples (JSON encoded,
+    timestamps as ``plain_value``); updates as ORM bulk updates."""
+    for chunk in _chunks(new_rows, WRITE_CHUNK):
+        insert_plain(session, GoldenRecord, GOLDEN_COLUMNS, chunk)
+    for chunk in _chunks(updates, WRITE_CHUNK):
+        session.execute(update(GoldenRecord), chunk)
+    for chunk in _chunks(versions, WRITE_CHUNK):
+        insert_plain(session, GoldenRecordVersion, VERSION_COLUMNS, chunk)
+    for chunk in _chunks(events, WRITE_CHUNK):
+        insert_plain(session, OutboxEvent, OUTBOX_COLUMNS, chunk)
 
 
 def _write_golden(session: Session, new_rows, updates, versions, events) -> None:
@@ -260,23 +314,21 @@ def _retire(row: GoldenRecord, change, survivor, now, correlation_id, domain, up
     )
 
 
-def _write_xref(session, domain, frame, clusters, gid_of_label, current, decided_by, removed, now) -> None:
-    systems, keys = frame["system"].to_dict(), frame["source_key"].to_dict()
+def _write_xref(session, domain, systems, keys, clusters, gid_of_label, current, decided_by, now) -> None:
+    """Xref rows of the records in ``clusters`` that changed golden record (or how they were decided)."""
+    stamp = plain_value(session, Xref.__table__.c.linked_at, now)
     rows, changed_ids = [], []
     for label, members in clusters.items():
         gid = gid_of_label[label]
+        fallback = ("auto" if len(members) > 1 else "new", None)
         for rid in members:
             if current.get(rid) == gid and rid not in decided_by:
                 continue
-            how, prob = decided_by.get(rid, ("auto" if len(members) > 1 else "new", None))
+            how, prob = decided_by.get(rid, fallback)
             changed_ids.append(rid)
-            rows.append(
-                {"record_id": rid, "golden_id": gid, "domain": domain, "system": systems[rid],
-                 "source_key": keys[rid], "decided_by": how, "match_probability": prob, "linked_at": now}
-            )
-    stale = sorted({*changed_ids, *removed} & set(current))
+            rows.append((rid, gid, domain, systems[rid], keys[rid], how, prob, stamp))
+    stale = sorted(set(changed_ids) & set(current))
     for chunk in _chunks(stale):
         session.execute(delete(Xref).where(Xref.record_id.in_(chunk)))
     for chunk in _chunks(rows, WRITE_CHUNK):
-        bulk_insert(session, Xref, chunk)
-
+        insert_plain(session, Xref, XREF_COLUMNS, chunk)

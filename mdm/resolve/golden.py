@@ -7,11 +7,15 @@ from collections.abc import Hashable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
+from pandas.core.dtypes.cast import maybe_box_native
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdm.models.fields import CANONICAL_FIELDS
+from mdm.store.jsonenc import EncodedJSON, encode
 from mdm.store.tables import GoldenOverride
 from mdm.survivorship import MemberRecord, Override, SurvivorshipRules, build_golden
 
@@ -20,17 +24,40 @@ Built = dict[Hashable, tuple[dict[str, Any], dict[str, Any]]]
 
 def member_records(domain: str, frame: pd.DataFrame) -> dict[int, MemberRecord]:
     fields = [f for f in CANONICAL_FIELDS[domain] if f in frame.columns]
+    # Column by column, with the values ``frame.to_dict("records")`` gives (Python scalars).
+    columns = {c: column_values(frame[c]) for c in [*fields, "system", "source_key", "version", "updated_at"]}
+    filled = [(f, [not _empty(v) for v in columns[f]], columns[f]) for f in fields]
     out = {}
-    for rid, row in zip(frame.index.tolist(), frame[[*fields, "system", "source_key", "version", "updated_at"]].to_dict("records")):
-        out[rid] = MemberRecord(
-            record_id=rid,
-            system=row["system"],
-            source_key=row["source_key"],
-            version=int(row["version"]),
-            updated_at=_aware(row["updated_at"]),
-            fields={f: row[f] for f in fields if not _empty(row[f])},
+    validate = MemberRecord.model_validate
+    for i, (rid, system, source_key, version, updated_at) in enumerate(
+        zip(frame.index.tolist(), columns["system"], columns["source_key"], columns["version"], columns["updated_at"])
+    ):
+        out[rid] = validate(
+            {
+                "record_id": rid,
+                "system": system,
+                "source_key": source_key,
+                "version": int(version),
+                "updated_at": _aware(updated_at),
+                "fields": {f: values[i] for f, keep, values in filled if keep[i]},
+            }
         )
     return out
+
+
+# Types ``maybe_box_native`` leaves as they are.
+_NATIVE = frozenset({str, int, float, bool, type(None), pd.Timestamp})
+
+
+def column_values(series: pd.Series) -> list:
+    """``series``' values as ``DataFrame.to_dict("records")`` gives them: as iterating the column
+    gives them, and for an object or extension column boxed by ``maybe_box_native``."""
+    # A numpy-backed column iterates as its ``tolist`` gives it (Python scalars, Timestamps).
+    values = series.tolist() if isinstance(series.dtype, np.dtype) else list(series)
+    boxed = series.dtype == object or isinstance(series.dtype, ExtensionDtype)
+    if boxed and not _NATIVE.issuperset(map(type, values)):
+        values = [maybe_box_native(v) for v in values]
+    return values
 
 
 def build_clusters(
@@ -47,10 +74,30 @@ def build_clusters(
     out: Built = {}
     for label, ids in clusters.items():
         build = build_golden(rules, [members[r] for r in ids], now=now, overrides=(overrides or {}).get(label))
-        lineage = build.lineage_json()
         attributes = {a: v for a, v in build.attributes.items() if not _empty(v)}
-        out[label] = (attributes, {a: lineage[a] for a in lineage if a in attributes or lineage[a].get("override")})
+        # Lineage of the attributes with a value, and of any a steward pinned (even to empty).
+        out[label] = (attributes, build.lineage_json(only=attributes))
     return out
+
+
+# label -> (attributes, attributes as JSON, lineage as JSON): what a bulk write stores.
+Encoded = dict[Hashable, tuple[dict[str, Any], EncodedJSON, EncodedJSON]]
+
+
+def build_encoded(
+    rules: SurvivorshipRules,
+    domain: str,
+    frame: pd.DataFrame,
+    clusters: Mapping[Hashable, list[int]],
+    *,
+    now: datetime,
+    overrides: Mapping[Hashable, Mapping[str, Override]] | None = None,
+) -> Encoded:
+    """``build_clusters`` with attributes and lineage encoded (``jsonenc.encode``), so the
+    text is made once for the golden row and its version, and in the process that built it."""
+    return {label: (attributes, encode(attributes), encode(lineage))
+            for label, (attributes, lineage) in build_clusters(rules, domain, frame, clusters, now=now,
+                                                               overrides=overrides).items()}
 
 
 def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[str, Override]]:

@@ -6,10 +6,11 @@ batch of rows instead of a round trip per row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Column, Table, insert
 from sqlalchemy.orm import Session
 
 
@@ -25,6 +26,11 @@ def bulk_insert(session: Session, table: Table | type, rows: Sequence[dict[str, 
     conn.execute(statement, list(rows))
 
 
+# A batch this large gets a large SQLite page cache while it is inserted (see ``write_cache``).
+LARGE_INSERT = 10_000
+WRITE_CACHE_MIB = 128
+
+
 def insert_plain(session: Session, table: Table | type, columns: Sequence[str], rows: Sequence[tuple]) -> None:
     """Insert tuples of plain values (ints, strings: nothing to convert) fast:
     one executemany of tuples on SQLite, COPY on PostgreSQL."""
@@ -34,7 +40,12 @@ def insert_plain(session: Session, table: Table | type, columns: Sequence[str], 
     conn = session.connection()
     names = ", ".join(columns)
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", list(rows))
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+        if len(rows) < LARGE_INSERT:
+            conn.exec_driver_sql(statement, list(rows))
+        else:
+            with write_cache(session, WRITE_CACHE_MIB):
+                conn.exec_driver_sql(statement, list(rows))
     elif conn.dialect.name == "postgresql":
         # The session's own DBAPI connection: COPY runs inside its transaction.
         with conn.connection.driver_connection.cursor() as cursor:
@@ -43,3 +54,35 @@ def insert_plain(session: Session, table: Table | type, columns: Sequence[str], 
                     copy.write_row(row)
     else:
         bulk_insert(session, table, [dict(zip(columns, row)) for row in rows])
+
+
+def plain_value(session: Session, column: Column, value: Any) -> Any:
+    """``value`` as ``insert_plain`` takes it for ``column``: what SQLAlchemy would bind on SQLite
+    (a datetime becomes its stored text), as it is elsewhere (COPY and the fallback convert it).
+
+    For a value written to many rows (a run's timestamp): converted once."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return value
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process(value) if process is not None else value
+
+
+@contextmanager
+def write_cache(session: Session, mib: int) -> Iterator[None]:
+    """A page cache of ``mib`` MiB on SQLite while a bulk write runs, the connection's own size after.
+
+    SQLite's default cache is 2 MiB. Rows inserted in key order append, but a bulk write also
+    inserts into indexes in random order (the outbox's unique event ids, xref by source key):
+    with a small cache every such insert evicts a page that is soon needed again and spills it,
+    dirty, to the WAL, so the same index pages are written over and over within the transaction."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    (before,) = conn.exec_driver_sql("PRAGMA cache_size").one()
+    conn.exec_driver_sql(f"PRAGMA cache_size = {-int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")

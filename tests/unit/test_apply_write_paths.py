@@ -1,0 +1,248 @@
+"""The bulk write's fast paths give exactly what the straightforward code gave.
+
+``apply_clusters`` groups labels with one sort, reads the records frame
+column by column, asks survivorship for the lineage of the kept attributes
+only, builds new records' "changed" maps directly, pauses the garbage
+collector while building, and inserts plain tuples with the run's timestamp
+converted once. Each is checked here against the code it replaced."""
+
+from __future__ import annotations
+
+import gc
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from mdm.models.fields import CANONICAL_FIELDS
+from mdm.publish.outbox import changed_attributes
+from mdm.resolve.apply import _clusters, _column_dict
+from mdm.resolve.golden import _aware, _empty, build_clusters, member_records
+from mdm.resolve.parallel import _without_gc, building
+from mdm.rules import load_survivorship_rules
+from mdm.settings import BUNDLED_RULES_DIR
+from mdm.store import Store
+from mdm.store.bulk import bulk_insert, insert_plain, plain_value, write_cache
+from mdm.store.jsonenc import encode
+from mdm.store.migrate import upgrade
+from mdm.store.tables import GoldenRecord, OutboxEvent
+from mdm.survivorship import MemberRecord, Override, build_golden, load_survivorship
+from mdm.survivorship.models import GoldenBuild
+
+NOW = datetime(2026, 12, 4, 12, 30, 1, 250, tzinfo=UTC)
+CUSTOMER = load_survivorship(BUNDLED_RULES_DIR / "customer.yaml")
+
+
+# --- clusters from labels -------------------------------------------------------------------------
+
+
+def _groupby(labels: pd.Series) -> dict:
+    return {label: sorted(ids) for label, ids in labels.groupby(labels).groups.items()}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_clusters_are_the_groupby_clusters(seed):
+    rng = random.Random(seed)
+    ids = rng.sample(range(1, 10**6), 2000)
+    labels = pd.Series([rng.choice([rng.randint(-5, 300), 10**9 + rng.randint(0, 3)]) for _ in ids], index=ids)
+    got = _clusters(labels)
+    assert got == _groupby(labels)
+    assert list(got) == list(_groupby(labels))  # labels in the same (ascending) order
+    assert all(type(k) is int for k in got) and all(type(r) is int for v in got.values() for r in v)
+
+
+def test_clusters_of_other_labels_and_of_none():
+    labels = pd.Series(["b", "a", "b", "c"], index=[4, 3, 2, 1])
+    assert _clusters(labels) == {"a": [3], "b": [2, 4], "c": [1]}
+    assert _clusters(pd.Series(dtype="int64")) == {}
+
+
+# --- member records -------------------------------------------------------------------------------
+
+
+def _member_records_before(domain: str, frame: pd.DataFrame) -> dict[int, MemberRecord]:
+    """``member_records`` as it was: ``to_dict("records")``, one row at a time."""
+    fields = [f for f in CANONICAL_FIELDS[domain] if f in frame.columns]
+    out = {}
+    for rid, row in zip(frame.index.tolist(),
+                        frame[[*fields, "system", "source_key", "version", "updated_at"]].to_dict("records")):
+        out[rid] = MemberRecord(
+            record_id=rid, system=row["system"], source_key=row["source_key"], version=int(row["version"]),
+            updated_at=_aware(row["updated_at"]), fields={f: row[f] for f in fields if not _empty(row[f])},
+        )
+    return out
+
+
+def test_member_records_are_what_to_dict_records_gave():
+    rng = random.Random(3)
+    n = 300
+    odd = [None, "", float("nan"), [], "x", " ", np.int64(7), np.float64(2.5), np.float64("nan"), Decimal("1.50"),
+           7, 0, True, ["a"], pd.NaT]
+    frame = pd.DataFrame(
+        {
+            "given_name": [rng.choice(["Anna", None, "", "Kim"]) for _ in range(n)],
+            "email": [rng.choice(odd) for _ in range(n)],
+            "credit_limit": [rng.choice(odd) for _ in range(n)],
+            "city": ["Köln"] * n,
+            # Extension arrays (without missing values: pd.NA was never a value survivorship takes).
+            "postal_code": pd.array([rng.choice(["50667", ""]) for _ in range(n)], dtype="string"),
+            "pack_qty": pd.array([rng.choice([3, 0]) for _ in range(n)], dtype="Int64"),
+            "segment": pd.Categorical([rng.choice(["smb", None]) for _ in range(n)]),
+            "system": [rng.choice(["ERP", "CRM"]) for _ in range(n)],
+            "source_key": [f"K{i}" for i in range(n)],
+            "version": np.arange(n) % 3 + 1,
+            "updated_at": pd.to_datetime([NOW - timedelta(days=i) for i in range(n)], utc=True),
+            "loaded_at": pd.to_datetime([NOW] * n, utc=True),
+        },
+        index=pd.Index(rng.sample(range(1, 10**5), n)),
+    )
+    frame["region"] = frame["pack_qty"]  # a nullable integer column among the customer fields
+    before, now = _member_records_before("customer", frame), member_records("customer", frame)
+    assert list(now) == list(before)
+    for rid, m in now.items():
+        b = before[rid]
+        assert m == b
+        assert [type(v) for v in m.fields.values()] == [type(v) for v in b.fields.values()]
+        assert type(m.updated_at) is type(b.updated_at) and m.updated_at.tzinfo == b.updated_at.tzinfo
+    # Naive timestamps are read as UTC, as before.
+    naive = frame.assign(updated_at=frame["updated_at"].dt.tz_localize(None))
+    assert member_records("customer", naive) == _member_records_before("customer", naive)
+
+
+def test_column_dict_is_series_to_dict():
+    frame = pd.DataFrame({"system": ["ERP", np.str_("CRM"), None], "n": [np.int64(1), 2.5, None]}, index=[5, 1, 9])
+    for column in frame:
+        got, expected = _column_dict(frame, column), frame[column].to_dict()
+        assert repr(got) == repr(expected) and [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+
+
+# --- lineage of the kept attributes ---------------------------------------------------------------
+
+
+def test_lineage_of_kept_attributes_is_the_filtered_lineage():
+    rng = random.Random(5)
+    pinned = NOW - timedelta(days=1)
+    for i in range(200):
+        members = [
+            MemberRecord(record_id=i * 10 + k, system=rng.choice(["ERP", "CRM", "WMS", "EDI"]), source_key=f"K{k}",
+                         updated_at=NOW - timedelta(days=rng.choice([0, 3, 400])),
+                         fields={f: rng.choice(["x", "DE1", "a@b.de", "", "US", "bad mail"])
+                                 for f in ("organization", "email", "city", "country", "address_line1", "tax_id")
+                                 if rng.random() < 0.6})
+            for k in range(rng.choice([1, 1, 2, 3]))
+        ]
+        overrides = None
+        if i % 7 == 0:  # pinned, also to an empty value (kept in the lineage though not in the attributes)
+            overrides = {"city": Override(attribute="city", value=rng.choice(["Bonn", None]), reason="r", actor="kim",
+                                          pinned_at=pinned)}
+        build = build_golden(CUSTOMER, members, now=NOW, overrides=overrides)
+        attributes = {a: v for a, v in build.attributes.items() if not _empty(v)}
+        lineage = build.lineage_json()
+        expected = {a: lineage[a] for a in lineage if a in attributes or lineage[a].get("override")}
+        assert encode(build.lineage_json(only=attributes)) == encode(expected)
+        # A build made from Decision models filters alike.
+        from_models = GoldenBuild(build.attributes, build.decisions)
+        assert encode(from_models.lineage_json(only=attributes)) == encode(expected)
+
+
+# --- outbox: what changed on a new golden record --------------------------------------------------
+
+
+def _changed_before(old: dict, new: dict) -> dict:
+    return {key: {"old": old.get(key), "new": new.get(key)} for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key)}
+
+
+@pytest.mark.parametrize("new", [{}, {"b": 1, "a": "x"}, {"z": None, "a": [], "n": float("nan"), "d": {"k": 1}}])
+def test_changed_attributes_of_a_new_record(new):
+    assert list(changed_attributes({}, new).items()) == list(_changed_before({}, new).items())
+    assert changed_attributes({"a": "y"}, new) == _changed_before({"a": "y"}, new)
+
+
+# --- building without the garbage collector -------------------------------------------------------
+
+
+def test_building_makes_no_reference_cycles():
+    """What lets the build run with the cyclic collector off: everything it allocates is freed by reference counts."""
+    rules = load_survivorship_rules(BUNDLED_RULES_DIR, "customer")
+    frame = pd.DataFrame(
+        {"organization": ["Acme", "ACME Inc", None, "Beta"], "email": ["a@x.de", "bad", "c@y.de", None],
+         "city": ["Köln", "Koeln", "Bonn", ""], "system": ["ERP", "CRM", "WMS", "CRM"],
+         "source_key": ["E1", "C1", "W1", "C2"], "version": [1, 2, 1, 1],
+         "updated_at": pd.to_datetime([NOW, NOW - timedelta(days=2), NOW, NOW], utc=True)},
+        index=[1, 2, 3, 4],
+    )
+    clusters = {10: [1, 2], 11: [3], 12: [4]}
+    overrides = {11: {"city": Override(attribute="city", value="Bonn", reason="r", actor="kim", pinned_at=NOW)}}
+    build_clusters(rules, "customer", frame, clusters, now=NOW, overrides=overrides)  # warm caches
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(20):
+            build_clusters(rules, "customer", frame, clusters, now=NOW, overrides=overrides)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def test_building_in_one_process_keeps_the_collector_state():
+    rules = load_survivorship_rules(BUNDLED_RULES_DIR, "customer")
+    frame = pd.DataFrame({"organization": ["Acme"], "system": ["ERP"], "source_key": ["E1"], "version": [1],
+                          "updated_at": pd.to_datetime([NOW], utc=True)}, index=[1])
+    assert gc.isenabled()
+    built = _without_gc(rules, "customer", frame, {1: [1]}, NOW, {})
+    assert gc.isenabled()
+    assert built[1][0] == {"organization": "Acme"} and built[1][1] == encode({"organization": "Acme"})
+    with building(rules, "customer", frame, [{1: [1]}], now=NOW, overrides={}) as parts:
+        assert [p[1][1] for p in parts] == [built[1][1]]
+    assert gc.isenabled()
+
+
+# --- plain inserts store what SQLAlchemy stored ---------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'mdm.db'}")
+    upgrade(store.engine)
+    yield store
+    store.close()
+
+
+def test_plain_rows_are_stored_as_sqlalchemy_stored_them(store):
+    attributes, lineage = {"name": "Ä & \"b\"", "n": 1.5}, {"name": {"value": "Ä", "candidates": []}}
+    with store.session() as s:
+        bulk_insert(s, GoldenRecord, [{"id": "G1", "domain": "customer", "version": 1, "status": "active",
+                                       "merged_into": None, "attributes": attributes, "lineage": lineage,
+                                       "created_at": NOW, "updated_at": NOW}])
+        stamp = plain_value(s, GoldenRecord.__table__.c.updated_at, NOW)
+        insert_plain(s, GoldenRecord, ("id", "domain", "version", "status", "merged_into", "attributes", "lineage",
+                                       "created_at", "updated_at"),
+                     [("G2", "customer", 1, "active", None, encode(attributes), encode(lineage), stamp, stamp)])
+        bulk_insert(s, OutboxEvent, [{"event_id": "e1", "type": "mdm.customer.created", "domain": "customer",
+                                      "subject": "G1", "version": 1, "data": {"golden": attributes}, "created_at": NOW,
+                                      "correlation_id": None}])
+        insert_plain(s, OutboxEvent, ("event_id", "type", "domain", "subject", "version", "data", "created_at",
+                                      "correlation_id"),
+                     [("e2", "mdm.customer.created", "customer", "G1", 1, encode({"golden": attributes}),
+                       plain_value(s, OutboxEvent.__table__.c.created_at, NOW), None)])
+        s.commit()
+        rows = s.execute(text("SELECT attributes, lineage, created_at, updated_at, typeof(created_at) "
+                              "FROM golden_record ORDER BY id")).all()
+        events = s.execute(text("SELECT sequence, data, created_at FROM outbox ORDER BY sequence")).all()
+    assert rows[0] == rows[1]
+    assert [e[1:] for e in events[:1]] == [e[1:] for e in events[1:]] and events[1][0] == events[0][0] + 1
+
+
+def test_write_cache_is_the_connections_own_size_after(store):
+    with store.session() as s:
+        before = s.connection().exec_driver_sql("PRAGMA cache_size").scalar()
+        with write_cache(s, 64):
+            assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -64 * 1024
+        assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == before
