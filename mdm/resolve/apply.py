@@ -128,9 +128,8 @@ def apply_clusters(
     # one slice's attributes and lineage, not the whole domain's.
     labels_in_order = list(clusters)
     workers = build_workers(len(labels_in_order)) if whole_domain else 1
-    size = CLUSTER_SLICE if workers == 1 else PARALLEL_SLICE
-    slices = [{label: clusters[label] for label in labels_in_order[start : start + size]}
-              for start in range(0, len(labels_in_order), size)]
+    bounds = _slice_bounds(len(labels_in_order), CLUSTER_SLICE if workers == 1 else PARALLEL_SLICE, workers > 1)
+    slices = [{label: clusters[label] for label in labels_in_order[start:end]} for start, end in bounds]
     # A bulk write gets a large SQLite page cache (see ``write_cache``). With workers, the first
     # slices are being built while the rest of the bookkeeping below is done.
     with (write_cache(session, WRITE_CACHE_MIB) if whole_domain else nullcontext(),
@@ -230,6 +229,18 @@ def apply_clusters(
         session.execute(delete(Xref).where(Xref.record_id.in_(chunk)))
     stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
     return stats
+
+
+def _slice_bounds(n: int, size: int, ramp: bool) -> list[tuple[int, int]]:
+    """(start, end) of each slice of ``n`` clusters: ``size`` each; with ``ramp`` (workers build,
+    the parent writes) the first slices are smaller, so the parent starts writing sooner."""
+    sizes = [max(size // 5, 1), max(size // 2, 1)] if ramp else []
+    out, start = [], 0
+    while start < n:
+        end = min(start + (sizes.pop(0) if sizes else size), n)
+        out.append((start, end))
+        start = end
+    return out
 
 
 def _clusters(labels: pd.Series) -> dict[Hashable, list[int]]:

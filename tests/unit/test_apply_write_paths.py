@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from mdm.models.fields import CANONICAL_FIELDS
 from mdm.publish.outbox import changed_attributes
-from mdm.resolve.apply import _clusters, _column_dict
+from mdm.resolve.apply import _clusters, _column_dict, _slice_bounds
 from mdm.resolve.golden import _aware, _empty, build_clusters, member_records
 from mdm.resolve.parallel import _without_gc, building
 from mdm.rules import load_survivorship_rules
@@ -246,3 +246,13 @@ def test_write_cache_is_the_connections_own_size_after(store):
         with write_cache(s, 64):
             assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -64 * 1024
         assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+@pytest.mark.parametrize("n, size, ramp", [(0, 5, True), (1, 5, True), (12, 5, True), (12, 5, False), (47958, 5000, True),
+                                           (3, 97, True), (20000, 20000, False)])
+def test_slices_cover_every_cluster_once_in_order(n, size, ramp):
+    bounds = _slice_bounds(n, size, ramp)
+    assert [i for start, end in bounds for i in range(start, end)] == list(range(n))
+    assert all(0 < end - start <= size for start, end in bounds)
+    if ramp and n > size:
+        assert bounds[0][1] - bounds[0][0] < size  # the parent gets its first slice sooner
