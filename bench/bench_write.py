@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_e2e import cpu_seconds, load_average, store_path  # noqa: E402
+from bench.bench_e2e import cpu_seconds, load_average, peak_rss_mib, reset_peak_rss, rss_mib, store_path  # noqa: E402
 
 
 def cpu_split() -> tuple[float, float]:
@@ -202,6 +202,8 @@ def run_apply(records: int, profile: str | None, digest: bool, keep: bool) -> di
 
         profiler = cProfile.Profile()
     load0 = load_average()
+    rss0 = rss_mib()
+    reset_peak_rss()
     split0 = cpu_split()
     t0, c0 = time.perf_counter(), cpu_seconds()
     with store.session() as s:
@@ -220,6 +222,7 @@ def run_apply(records: int, profile: str | None, digest: bool, keep: bool) -> di
     split1 = cpu_split()
     out = {"seconds": time.perf_counter() - t0, "apply_seconds": t_apply, "cpu_seconds": cpu_seconds() - c0,
            "cpu_parent": split1[0] - split0[0], "cpu_workers": split1[1] - split0[1],
+           "rss_before_mib": rss0, "peak_rss_mib": peak_rss_mib(),
            "created": stats.created, "records": len(inputs["frame"]), "loadavg_start": load0,
            "loadavg_end": load_average(), "workers": os.environ.get("MDM_BUILD_WORKERS", "auto")}
     store.close()
@@ -314,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         r = child(["--records", str(args.records), "--child", "apply", *extra])
         print(f"write {r['records']:,} records, {r['created']:,} golden: {r['seconds']:.1f}s wall "
               f"(apply {r['apply_seconds']:.1f}s + commit), {r['cpu_seconds']:.1f}s CPU (parent {r['cpu_parent']:.1f}s, "
-              f"workers {r['cpu_workers']:.1f}s); MDM_BUILD_WORKERS {r['workers']}; "
+              f"workers {r['cpu_workers']:.1f}s); parent RSS {r['rss_before_mib']:.0f} -> peak {r['peak_rss_mib']:.0f} MiB; "
+              f"MDM_BUILD_WORKERS {r['workers']}; "
               f"load {r['loadavg_start']} -> {r['loadavg_end']}", flush=True)
         if "digest" in r:
             print("digest " + json.dumps(r["digest"], sort_keys=True), flush=True)
