@@ -69,25 +69,9 @@ def _blocking_keys_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame | 
     for key in rules.blocking.keys:
         columns = [values.get(column, missing) for column in key.columns]
         multi = [_first_is_list(column) for column in columns]
-        if not any(multi):
-            # One value per column and record (most keys): no combinations to expand.
-            for record_id, combo in zip(ids, zip(*columns)):
-                if any(part is None or checknull(part) for part in combo):
-                    continue
-                row = (record_id, key.name, KEY_SEPARATOR.join(_as_str(part) for part in combo))
-                if row not in seen:
-                    seen.add(row)
-                    record_ids.append(record_id)
-                    names.append(key.name)
-                    key_values.append(row[2])
-            continue
-        for i, record_id in enumerate(ids):
-            combos = [()]
-            for column, is_multi in zip(columns, multi):
-                parts = _exploded(column[i]) if is_multi else (column[i],)
-                combos = [combo + (part,) for combo in combos for part in parts]
+        for record_id, combos in _key_combos(ids, columns, multi):
             for combo in combos:
-                if any(checknull(part) for part in combo):
+                if any(part is None or checknull(part) for part in combo):
                     continue
                 row = (record_id, key.name, KEY_SEPARATOR.join(_as_str(part) for part in combo))
                 if row not in seen:
@@ -102,6 +86,21 @@ def _blocking_keys_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame | 
             "key_value": np.array(key_values, dtype=object),
         }
     )
+
+
+def _key_combos(ids: list, columns: list[list], multi: list[bool]):
+    """(record id, the combinations of its key parts) per record, as
+    ``DataFrame.explode`` would make them; single-valued keys (most) have one."""
+    if not any(multi):
+        for record_id, combo in zip(ids, zip(*columns)):
+            yield record_id, (combo,)
+        return
+    for i, record_id in enumerate(ids):
+        combos = [()]
+        for column, is_multi in zip(columns, multi):
+            parts = _exploded(column[i]) if is_multi else (column[i],)
+            combos = [combo + (part,) for combo in combos for part in parts]
+        yield record_id, combos
 
 
 def _first_is_list(values: list) -> bool:
