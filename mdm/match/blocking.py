@@ -190,7 +190,7 @@ def pairs_for(new_df: pd.DataFrame, existing_keys: pd.DataFrame, rules: MatchRul
     among_left, among_right = candidate_pairs(new_df, rules)
     left = np.concatenate([found["record_id_new"].to_numpy(np.int64), among_left])
     right = np.concatenate([found["record_id_old"].to_numpy(np.int64), among_right])
-    return _normalize(left, right)
+    return normalize_pairs(left, right)
 
 
 def shared_keys(keys: pd.DataFrame, left, right, rules: MatchRules) -> np.ndarray:
@@ -227,7 +227,7 @@ def blocking_stats(left, right, n_records: int, true_pairs: tuple | None = None)
         "reduction_ratio": 1 - n_pairs / all_pairs if all_pairs else 0.0,
     }
     if true_pairs is not None:
-        true_left, true_right = _normalize(np.asarray(true_pairs[0]), np.asarray(true_pairs[1]))
+        true_left, true_right = normalize_pairs(np.asarray(true_pairs[0]), np.asarray(true_pairs[1]))
         found = pd.MultiIndex.from_arrays([left, right])
         truth = pd.MultiIndex.from_arrays([true_left, true_right])
         hit = int(truth.isin(found).sum())
@@ -272,7 +272,7 @@ def pairs_within_blocks(block: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray,
     return ids[first], ids[first + step]
 
 
-def _normalize(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def normalize_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """left < right, self-pairs and duplicates dropped, sorted by (left, right)."""
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
     ids = _sorted_unique(np.r_[left, right])

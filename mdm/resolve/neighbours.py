@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from mdm.match.blocking import normalize_pairs, pairs_within_blocks
 from mdm.match.rules import MatchRules
 from mdm.store.tables import BlockingKey
 
@@ -41,23 +42,27 @@ def pending_pairs(
         blocks.setdefault((name, str(value)[:KEY_LENGTH]), []).append(rid)
     own = set(pending)
     stored = stored_blocks(session, domain, blocks, limits, own)
-    pairs: set[tuple[int, int]] = set()
-    for block, ids in blocks.items():
+    # Members of each admitted block, as arrays: pairs are then made without a Python loop per pair.
+    block_of, member = [], []
+    for code, (block, ids) in enumerate(blocks.items()):
         others = stored.get(block)
         if others is None:
             continue
         ids = sorted(set(ids))
         if len(ids) + len(others) > limits[block[0]]:
             continue
-        members = ids + others
-        for a in ids:
-            for b in members:
-                if a != b:
-                    pairs.add((a, b) if a < b else (b, a))
-    if not pairs:
+        block_of += [code] * (len(ids) + len(others))
+        member += ids + others
+    if not member:
         return empty, empty, len(blocks)
-    ordered = np.array(sorted(pairs), dtype=np.int64)
-    return ordered[:, 0].copy(), ordered[:, 1].copy(), len(blocks)
+    left, right = pairs_within_blocks(np.array(block_of, np.int64), np.array(member, np.int64))
+    # Only pairs with a pending record are new; stored pairs were scored before.
+    mine = np.fromiter(own, np.int64, len(own))
+    keep = np.isin(left, mine) | np.isin(right, mine)
+    if not keep.any():
+        return empty, empty, len(blocks)
+    left, right = normalize_pairs(left[keep], right[keep])
+    return left, right, len(blocks)
 
 
 def stored_blocks(session: Session, domain: str, blocks: dict, limits: dict[str, int], own: set[int]) -> dict[tuple[str, str], list[int]]:
