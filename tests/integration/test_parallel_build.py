@@ -16,6 +16,7 @@ from mdm.store.migrate import upgrade
 from mdm.store.tables import BlockingKey, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
 from mdm.resolve.run import match_domain
 from test_match_store import CUSTOMER_FILES, RULES, load
+from pool_spy import spy_on_pool
 
 
 def _golden_by_members(store) -> dict:
@@ -48,14 +49,7 @@ def _run(loaded: Path, tmp_path, name: str, workers: str, monkeypatch) -> tuple:
 def test_worker_processes_build_the_same_golden_records(tmp_path, monkeypatch):
     # Small slices, so the seed data spans many slices across both workers.
     monkeypatch.setattr("mdm.resolve.apply.PARALLEL_SLICE", 97)
-    submitted = []
-
-    class Pool(parallel.ProcessPoolExecutor):
-        def submit(self, fn, *args):
-            submitted.append(args)
-            return super().submit(fn, *args)
-
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
+    submitted = spy_on_pool(monkeypatch, parallel)
     loaded = tmp_path / "loaded.db"
     store = Store.open(f"sqlite:///{loaded}")
     upgrade(store.engine)

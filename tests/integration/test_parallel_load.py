@@ -19,6 +19,7 @@ from mdm.ingest import IngestError, load_file, load_mapping, parallel, prepare_r
 from mdm.store import Store
 from mdm.store.migrate import upgrade
 from mdm.store.tables import LoadBatch, Reject, SourceRecord, SourceRecordVersion
+from pool_spy import spy_on_pool
 
 SEED = Path(__file__).resolve().parents[2] / "seed_data"
 NOW = datetime(2026, 12, 4, 12, tzinfo=timezone.utc)
@@ -118,15 +119,7 @@ def _load(data: Path, mapping_path: Path, url: str, rejects: Path):
 @pytest.fixture
 def spy_pool(monkeypatch):
     """Chunks submitted to worker processes."""
-    submitted = []
-
-    class Pool(parallel.ProcessPoolExecutor):
-        def submit(self, fn, *args):
-            submitted.append(args)
-            return super().submit(fn, *args)
-
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
-    return submitted
+    return spy_on_pool(monkeypatch, parallel)
 
 
 @pytest.mark.parametrize("source, db", [
