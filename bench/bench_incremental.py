@@ -143,7 +143,7 @@ def upsert_one(store, rules, record: dict, system: str = "BENCHAPI") -> dict:
             "merged": len(members) > 1, "timings": report.timings, "blocking": report.blocking}
 
 
-def measure(url: str, records: int, repeat: int, profile: int) -> dict:
+def measure(url: str, records: int, repeat: int, profile: int, seed: int = 7) -> dict:
     import cProfile
     import io
     import pstats
@@ -164,7 +164,7 @@ def measure(url: str, records: int, repeat: int, profile: int) -> dict:
     with store.session() as session:
         n_records = session.scalar(select(func.count()).select_from(SourceRecord))
         n_golden = session.scalar(select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active"))
-        samples = test_records(session, repeat + profile + 2)
+        samples = test_records(session, repeat + profile + 2, seed)
     out = {"records_target": records, "source_records": n_records, "golden_records": n_golden, **machine()}
     print(f"  store: {n_records:,} source records, {n_golden:,} golden records", flush=True)
 
@@ -222,6 +222,23 @@ def measure(url: str, records: int, repeat: int, profile: int) -> dict:
     return out
 
 
+def kept_pg_schema(base: str, schema: str) -> tuple[str, bool]:
+    """(url of ``schema`` in the database at ``base``, whether it already holds a matched store)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        found = conn.execute(text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = 'xref'"),
+                             {"s": schema}).first()
+        built = found is not None and conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{schema}".xref)')).scalar()
+        if not built:  # nothing there, or a build that stopped half way: start clean
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}", bool(built)
+
+
 def prepared_store(records: int) -> Path:
     """A scratch copy of the matched e2e store (built with bench_e2e.py if missing)."""
     source = store_path(records)
@@ -273,14 +290,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--url", help="a PostgreSQL URL: build and measure the store in a throw-away schema there "
                         "(default: a copy of the SQLite store bench_e2e.py leaves)")
+    parser.add_argument("--schema", help="with --url: build the store in this schema once and keep it; later runs "
+                        "reuse it (use another --seed each time: the same records again would be no change)")
+    parser.add_argument("--seed", type=int, default=7, help="picks the stored records to copy and the new records")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        result = measure(args.child, args.records, args.repeat, args.profile)
+        result = measure(args.child, args.records, args.repeat, args.profile, args.seed)
         print("RESULT " + json.dumps(result, default=str), flush=True)
         return 0
     db, drop = None, None
-    if args.url:
+    if args.url and args.schema:
+        url, built = kept_pg_schema(args.url, args.schema)
+        if not built:
+            print(f"incremental {args.records:,}: building the store in {url.split('@')[-1]} (kept)", flush=True)
+            run_child([str(ROOT / "bench" / "bench_e2e.py"), "--child", "--records", str(args.records), "--url", url])
+    elif args.url:
         # PostgreSQL: a throw-away schema, loaded and matched by bench_e2e's code first.
         url, drop = fresh_pg_schema(args.url)
         print(f"incremental {args.records:,}: building the store in {url.split('@')[-1]}", flush=True)
@@ -291,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"incremental {args.records:,}: {url.split('@')[-1]} (load avg {load_average()})", flush=True)
     try:
         result = run_child([str(Path(__file__).resolve()), "--child", url, "--records", str(args.records),
-                            "--repeat", str(args.repeat), "--profile", str(args.profile)])
+                            "--repeat", str(args.repeat), "--profile", str(args.profile), "--seed", str(args.seed)])
     finally:
         if drop:
             drop()
