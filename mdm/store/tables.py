@@ -184,8 +184,10 @@ class MatchModelRow(Base):
 
     domain: Mapped[str] = mapped_column(String(16), primary_key=True)
     rules_hash: Mapped[str] = mapped_column(String(64))
-    model: Mapped[dict[str, Any]]
+    # Before the model: SQLite reaches a column only past the ones before it,
+    # and every incremental run reads the stamp (migration 0007).
     trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    model: Mapped[dict[str, Any]]
 
 
 class MatchCandidate(Base):
