@@ -265,7 +265,22 @@ def pair_frequencies(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict
     per_record = {}
     for k, comparison in enumerate(rules.comparisons):
         if comparison.term_frequency and comparison.name in tables:
+            if len(df) <= SMALL_ROWS:
+                per_record[k] = _small_frequencies(column_or_null(df, comparison.field), tables[comparison.name])
+                continue
             values = column_or_null(df, comparison.field)
             mapped = values.dropna().astype(str).map(tables[comparison.name]).reindex(values.index)
             per_record[k] = mapped.to_numpy(dtype=np.float32)
     return PairFrequencies(per_record, positions(df, left_ids))
+
+
+def _small_frequencies(values: pd.Series, table: pd.Series) -> np.ndarray:
+    """``values.dropna().astype(str).map(table)`` for a few rows: one lookup in the
+    table's (cached) index hash instead of pandas' per-call machinery."""
+    out = np.full(len(values), np.nan, dtype=np.float32)
+    present = [(i, str(v)) for i, v in enumerate(values.tolist()) if v is not None and not checknull(v)]
+    if present and len(table):
+        where = table.index.get_indexer([text for _, text in present])
+        found = where >= 0
+        out[np.array([i for i, _ in present], dtype=np.int64)[found]] = table.to_numpy()[where[found]]
+    return out

@@ -80,6 +80,32 @@ def members_of(session: Session, golden_ids: list[str]) -> dict[str, list[int]]:
     return out
 
 
+def member_xref_rows(session: Session, golden_ids: list[str]) -> dict[int, tuple[str, tuple]]:
+    """``xref_rows`` of every member of ``golden_ids`` (record id -> (golden id, seniority))."""
+    rows = []
+    for chunk in _chunks(sorted(golden_ids)):
+        rows.extend(session.execute(
+            select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(Xref.golden_id.in_(chunk))
+        ).all())
+    return {rid: (gid, (_naive(linked), rid)) for rid, gid, linked in rows}
+
+
+@dataclass(frozen=True)
+class KnownLinks:
+    """What the caller read already: the xref rows of every member of ``golden_ids``
+    (the golden records the affected records belong to), so ``apply_clusters`` need
+    not read them again."""
+
+    golden_ids: frozenset[str]
+    rows: dict[int, tuple[str, tuple]]
+
+    def members(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for rid, (gid, _) in self.rows.items():
+            out.setdefault(gid, []).append(rid)
+        return out
+
+
 def golden_rows(session: Session, golden_ids: list[str]) -> dict[str, GoldenRecord]:
     out: dict[str, GoldenRecord] = {}
     for chunk in _chunks(sorted(golden_ids)):
@@ -100,17 +126,29 @@ def apply_clusters(
     survivorship: SurvivorshipRules,
     correlation_id: str | None = None,
     whole_domain: bool = False,
+    known: KnownLinks | None = None,
 ) -> ApplyStats:
     """frame: the affected live records (every member of every golden record
     they belong to); labels: cluster label per record; removed: record ids
-    that left (deleted at the source). decided_by: record -> (how, probability)."""
+    that left (deleted at the source). decided_by: record -> (how, probability).
+    known: xref rows the caller read already, when they cover every golden
+    record the frame's and the removed records belong to."""
     removed = sorted(set(removed))
     decided_by = decided_by or {}
     record_ids = None if whole_domain else [*frame.index.tolist(), *removed]
-    linked = xref_rows(session, domain, record_ids)
+    if known is None:
+        linked = xref_rows(session, domain, record_ids)
+    else:
+        linked = {rid: known.rows[rid] for rid in record_ids if rid in known.rows}
     current = {rid: gid for rid, (gid, _) in linked.items()}
     involved = sorted(set(current.values()))
-    previous = members_of(session, involved)
+    if known is None:
+        previous = members_of(session, involved)
+    else:
+        if not known.golden_ids.issuperset(involved):
+            raise ValueError("known links do not cover the affected golden records")
+        every = known.members()
+        previous = {gid: every[gid] for gid in involved if gid in every}
     stray = {rid for members in previous.values() for rid in members} - set(frame.index) - set(removed)
     if stray:
         raise ValueError(f"records {sorted(stray)[:10]} belong to affected golden records but are not in the frame")

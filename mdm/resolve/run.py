@@ -30,7 +30,7 @@ from mdm.match import (
 )
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, explain, score, vetoed
-from mdm.resolve.apply import ApplyStats, apply_clusters, current_xref, members_of
+from mdm.resolve.apply import ApplyStats, KnownLinks, apply_clusters, current_xref, member_xref_rows
 from mdm.resolve.frames import current_records, prepared_records
 from mdm.resolve.links import apply_must_links, links_present, must_link_pairs, standing_cannot_links
 from mdm.resolve.neighbours import KEY_LENGTH, pending_pairs
@@ -313,7 +313,9 @@ def _match_incremental(
     if any_must:
         seeds |= {r for pair in must_link_pairs(session, sorted(seeds)) for r in pair}
     linked = current_xref(session, domain, sorted(seeds))
-    previous = members_of(session, sorted(set(linked.values())))
+    # Every member of the golden records the seeds belong to, with its xref row (read once, for apply_clusters too).
+    known = KnownLinks(frozenset(linked.values()), member_xref_rows(session, sorted(set(linked.values()))))
+    previous = known.members()
     core = sorted((seeds | {rid for rids in previous.values() for rid in rids}) - set(removed))
     missing = [rid for rid in core if frame is None or rid not in frame.index]
     if missing:
@@ -360,7 +362,7 @@ def _match_incremental(
     decided = {} if result is None else {rid: v for rid, v in _decided_by(result.pairs, labels).items() if rid in keep.index}
     stats = apply_clusters(
         session, domain, written, keep, now=now, removed=removed, decided_by=decided,
-        correlation_id=correlation_id, survivorship=survivorship,
+        correlation_id=correlation_id, survivorship=survivorship, known=known,
     )
     rows = [] if result is None else [r for batch in _review_rows(domain, result, labels, set(zip(*cl)), now) for r in batch]
     if first is not None:
@@ -533,11 +535,12 @@ def _finish(
         ids = [*pending, *removed]
         for start in range(0, len(ids), CHUNK):
             session.execute(delete(BlockingKey).where(BlockingKey.record_id.in_(ids[start : start + CHUNK])))
-        refresh = frame.loc[frame.index.intersection(pending)]
+        # The pending records' keys were worked out to find their neighbours: no need to slice the frame.
+        refresh = frame if pending_keys is not None else frame.loc[frame.index.intersection(pending)]
     if len(refresh):
         keys = pending_keys if pending_keys is not None else blocking_keys(refresh, rules)
         rows = list(zip(keys["record_id"].astype("int64").tolist(), [domain] * len(keys), keys["key_name"].tolist(),
-                        keys["key_value"].str.slice(0, KEY_LENGTH).tolist()))
+                        [value[:KEY_LENGTH] for value in keys["key_value"].tolist()]))
         for start in range(0, len(rows), KEY_WRITE_CHUNK):
             insert_plain(session, BlockingKey, ("record_id", "domain", "key_name", "key_value"),
                          rows[start : start + KEY_WRITE_CHUNK])

@@ -111,3 +111,25 @@ def test_large_frames_keep_the_vectorized_path(seed, monkeypatch):
     monkeypatch.setattr(features, "_prepare_small", lambda *a: called.append(1))
     prepare(frame.iloc[: features.SMALL_FRAME_ROWS + 1], rules)
     assert not called
+
+
+def test_pair_frequencies_small_frames_match_vectorized(seed, monkeypatch):
+    """Term frequencies of a few records: the index lookup gives what ``Series.map`` gives,
+    with the whole frame's tables (as an incremental run uses the stored model's)."""
+    import mdm.match.compare as compare
+
+    rules, frame = seed
+    prepared = prepare(frame, rules)
+    tables = compare.term_frequencies(prepared, rules)
+    assert tables, "the rules have term-frequency comparisons"
+    for small in _subsets(prepared):
+        ids = small.index.to_numpy()
+        fast = compare.pair_frequencies(small, ids, rules, tables)
+        with monkeypatch.context() as m:
+            m.setattr(compare, "SMALL_ROWS", 0)
+            slow = compare.pair_frequencies(small, ids, rules, tables)
+        assert fast.comparisons == slow.comparisons
+        pairs = np.arange(len(ids))
+        for k in fast.comparisons:
+            np.testing.assert_array_equal(fast[pairs, k], slow[pairs, k])
+            assert not np.isnan(fast[pairs, k]).all() or small[rules.comparisons[k].field].isna().all()
