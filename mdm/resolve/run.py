@@ -37,7 +37,7 @@ from mdm.resolve.neighbours import KEY_LENGTH, pending_pairs
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
-from mdm.store.bulk import bulk_insert, insert_plain
+from mdm.store.bulk import bulk_insert, insert_plain, refresh_statistics
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
 CHUNK = 900
@@ -48,6 +48,9 @@ _SOURCE_COLUMNS = {
 }
 WRITE_CHUNK = 5000
 KEY_WRITE_CHUNK = 50000  # plain tuples: cheap rows, bigger batches
+# What a bulk run fills or rewrites: analyzed after it on PostgreSQL.
+BULK_TABLES = ("source_record", "blocking_key", "xref", "golden_record", "golden_record_version", "golden_alias",
+               "match_candidate", "outbox")
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +248,10 @@ def match_domain(
     _finish(session, domain, pending, removed, affected, rules, bulk, keys)
     timings["write"] = time.perf_counter() - mark
     session.commit()
+    mark = time.perf_counter()
+    refresh_statistics(session, BULK_TABLES)
+    session.commit()
+    timings["analyze"] = time.perf_counter() - mark
     return MatchReport(
         domain, "bulk", records=len(affected), affected=len(affected),
         pairs=n_pairs, review=n_review, golden=stats, blocking=blocking, timings=timings,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from mdm.ingest import load_file, load_mapping
 from mdm.resolve.run import match_domain
@@ -272,3 +272,20 @@ def test_prepared_records_equal_prepare_of_current_records(shared):
             got = prepared_records(s, "customer", RULES, picked)
             pd.testing.assert_frame_equal(got, expected)
             assert list(got.columns) == list(expected.columns) and len(got) == len([i for i in picked if i > 0])
+
+
+def test_a_bulk_run_leaves_planner_statistics_on_postgresql(store):
+    """After a bulk run PostgreSQL has statistics of what it wrote, so the first
+    incremental runs are not planned for the near-empty tables of before the load."""
+    from mdm.resolve.run import BULK_TABLES
+
+    load(store, CUSTOMER_FILES[0])
+    report = match(store)
+    assert report.mode == "bulk" and "analyze" in report.timings
+    if store.engine.dialect.name != "postgresql":
+        return
+    with store.session() as s:
+        analyzed = dict(s.execute(text(
+            "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE schemaname = current_schema()"
+        )).all())
+    assert all(analyzed.get(table) is not None for table in BULK_TABLES), analyzed
