@@ -231,7 +231,9 @@ def vacuum(url: str) -> None:
     start = time.perf_counter()
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.exec_driver_sql("VACUUM (ANALYZE)")
+        tables = conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").scalars().all()
+        conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(f'"{t}"' for t in tables))
     engine.dispose()
     print(f"  VACUUM (ANALYZE) of the store: {time.perf_counter() - start:.1f}s", flush=True)
 
