@@ -14,7 +14,7 @@ import numpy as np
 import orjson
 import pandas as pd
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from mdm.ids import new_golden_id
 from mdm.publish.outbox import changed_attributes, outbox_row
@@ -106,10 +106,13 @@ class KnownLinks:
         return out
 
 
-def golden_rows(session: Session, golden_ids: list[str]) -> dict[str, GoldenRecord]:
+def golden_rows(session: Session, golden_ids: list[str], lineage: bool = True) -> dict[str, GoldenRecord]:
+    """The golden rows by id. ``lineage=False`` leaves the (large) lineage to be
+    loaded on first access: only a retired record's is copied into its version."""
     out: dict[str, GoldenRecord] = {}
+    query = select(GoldenRecord) if lineage else select(GoldenRecord).options(defer(GoldenRecord.lineage))
     for chunk in _chunks(sorted(golden_ids)):
-        for row in session.execute(select(GoldenRecord).where(GoldenRecord.id.in_(chunk))).scalars():
+        for row in session.execute(query.where(GoldenRecord.id.in_(chunk))).scalars():
             out[row.id] = row
     return out
 
@@ -152,7 +155,8 @@ def apply_clusters(
     stray = {rid for members in previous.values() for rid in members} - set(frame.index) - set(removed)
     if stray:
         raise ValueError(f"records {sorted(stray)[:10]} belong to affected golden records but are not in the frame")
-    existing = golden_rows(session, involved)
+    # A bulk run may retire many records: it reads their lineage along; one record's run needs none.
+    existing = golden_rows(session, involved, lineage=whole_domain)
     clusters = _clusters(labels)
     assignment = assign_golden_ids(
         clusters, current, {g: (r.created_at, g) for g, r in existing.items()}, previous_members=previous,
