@@ -57,11 +57,13 @@ def cluster(
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
     score = np.asarray(score, dtype=float)
     lo, hi = np.minimum(left, right), np.maximum(left, right)
-    li, ri = _positions(ids, lo), _positions(ids, hi)
+    li, ri = positions(ids, lo), positions(ids, hi)
 
     barred = _pair_set(cannot_link, ids)
-    pair_keys = li * len(ids) + ri
-    is_barred = np.isin(pair_keys, barred)
+    if len(barred):
+        is_barred = np.isin(li * len(ids) + ri, barred)
+    else:
+        is_barred = np.zeros(len(score), dtype=bool)
     veto = np.zeros(len(score), dtype=bool) if vetoed is None else np.asarray(vetoed, dtype=bool)
     strong = (score >= thresholds.auto_merge) & ~is_barred & ~veto
     component = _components(len(ids), li[strong], ri[strong])
@@ -69,47 +71,50 @@ def cluster(
     # Conflicts: cannot-link pairs and weak compared pairs inside a component.
     weak = (score < thresholds.conflict_below) | veto
     bl, br = np.divmod(barred, len(ids)) if len(ids) else (barred, barred)
-    conflict_l = np.r_[li[weak], bl]
-    conflict_r = np.r_[ri[weak], br]
+    weak_pairs = np.flatnonzero(weak)
+    conflict_l = np.r_[li[weak_pairs], bl]
+    conflict_r = np.r_[ri[weak_pairs], br]
     inside = component[conflict_l] == component[conflict_r]
     bad = np.unique(component[conflict_l[inside]])
 
-    label = component.copy()
-    cut_edges: list[np.ndarray] = []
+    label = component.astype(np.int64)
+    cut = np.zeros(len(li), dtype=bool)
     if len(bad):
         is_bad = np.zeros(len(ids), dtype=bool)
         is_bad[bad] = True
-        same = (component[li] == component[ri]) & is_bad[component[li]]
-        # Pair indices inside inconsistent components, grouped by component, strongest first.
+        comp_l = component[li]
+        same = (comp_l == component[ri]) & is_bad[comp_l]
+        del comp_l
+        # Pairs inside inconsistent components. Components are disjoint, so
+        # rebuilding them all in one pass over their edges, each component's
+        # strongest first, is the same as rebuilding them one by one.
         pairs = np.flatnonzero(same)
+        del same
         pairs = pairs[np.lexsort((ri[pairs], li[pairs], -score[pairs], component[li[pairs]]))]
-        pair_groups = _split_by(pairs, component[li[pairs]], bad)
-        barred_in = np.flatnonzero((component[bl] == component[br]) & is_bad[component[bl]])
-        barred_groups = _split_by(barred_in, component[bl[barred_in]], bad)
-        member_groups = _split_by(np.flatnonzero(is_bad[component]), component[is_bad[component]], bad)
-        for members, in_comp, barred_here in zip(member_groups, pair_groups, barred_groups):
-            edges = in_comp[strong[in_comp]]
-            conflicts = in_comp[(weak | is_barred)[in_comp]]
-            groups, refused = _greedy_groups(
-                members,
-                li[edges],
-                ri[edges],
-                np.r_[li[conflicts], bl[barred_here]],
-                np.r_[ri[conflicts], br[barred_here]],
-            )
-            for member, group in groups.items():
-                label[member] = len(ids) + group  # fresh component ids above the originals
-            cut_edges.append(edges[refused])
+        edges = pairs[strong[pairs]]
+        conflicts = pairs[(weak | is_barred)[pairs]]
+        barred_in = (component[bl] == component[br]) & is_bad[component[bl]]
+        members = np.flatnonzero(is_bad[component])
+        root, refused = _greedy_groups(
+            len(ids),
+            members,
+            li[edges],
+            ri[edges],
+            np.r_[li[conflicts], bl[barred_in]],
+            np.r_[ri[conflicts], br[barred_in]],
+        )
+        label[members] = len(ids) + root[members]  # fresh component ids above the originals
+        cut[edges[refused]] = True
 
     labels = _smallest_member_labels(ids, label)
     final = labels.to_numpy()
     between = final[li] != final[ri]
     review_mask = between & ~is_barred & (score >= thresholds.review) & ~strong
-    cut = np.zeros(len(li), dtype=bool)
-    if cut_edges:
-        cut[np.concatenate(cut_edges)] = True
     review_left, review_right = np.r_[lo[review_mask], lo[cut]], np.r_[hi[review_mask], hi[cut]]
-    reason = np.array(np.where(veto[review_mask], VETO, REVIEW).tolist() + [CONFLICT] * int(cut.sum()), dtype=object)
+    n_cut = int(cut.sum())
+    reason = np.empty(len(review_left), dtype=object)
+    reason[: len(review_left) - n_cut] = np.where(veto[review_mask], VETO, REVIEW)
+    reason[len(review_left) - n_cut :] = CONFLICT
     order = np.lexsort((review_right, review_left))  # no pair is both in the band and a cut edge: no ties
     review = pd.DataFrame(
         {
@@ -122,20 +127,32 @@ def cluster(
     return ClusterResult(labels=labels, review=review, n_cut_components=len(bad))
 
 
-def _positions(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Positions of ``values`` in the sorted ``ids``; every value must be there."""
+# A dense id -> position table is used while the id span is at most this many
+# times the number of ids (plus a constant): a gather instead of a binary search.
+_DENSE_SPAN = 8
+
+
+def positions(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` in the sorted, distinct ``ids``; every value must be there."""
+    values = np.asarray(values, np.int64)
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(ids) == 0:
+        raise KeyError("pairs refer to record ids not in record_ids")
+    base, span = int(ids[0]), int(ids[-1]) - int(ids[0]) + 1
+    if span <= _DENSE_SPAN * len(ids) + 1024:
+        if int(values.min()) < base or int(values.max()) >= base + span:
+            raise KeyError("pairs refer to record ids not in record_ids")
+        table = np.full(span, -1, dtype=np.int64)
+        table[ids - base] = np.arange(len(ids), dtype=np.int64)
+        pos = table[values - base]
+        if (pos < 0).any():
+            raise KeyError("pairs refer to record ids not in record_ids")
+        return pos
     pos = np.searchsorted(ids, values)
-    if len(values) and (pos.max() >= len(ids) or (ids[pos] != values).any()):
+    if pos.max() >= len(ids) or (ids[pos] != values).any():
         raise KeyError("pairs refer to record ids not in record_ids")
     return pos
-
-
-def _split_by(items: np.ndarray, keys: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
-    """``items`` split into one array per value of ``groups`` (sorted), keeping their order."""
-    order = np.argsort(keys, kind="stable")
-    items, keys = items[order], keys[order]
-    bounds = np.searchsorted(keys, groups, side="left"), np.searchsorted(keys, groups, side="right")
-    return [items[a:b] for a, b in zip(*bounds)]
 
 
 def _components(n: int, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
@@ -143,38 +160,63 @@ def _components(n: int, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _greedy_groups(members, edge_l, edge_r, conflict_l, conflict_r) -> tuple[dict[int, int], np.ndarray]:
-    """Union edges strongest first unless the two groups conflict (Kruskal-style).
+def _greedy_groups(n, members, edge_l, edge_r, conflict_l, conflict_r) -> tuple[np.ndarray, np.ndarray]:
+    """Union edges in the given order unless the two groups conflict (Kruskal-style).
 
-    Runs only inside inconsistent components, which are small.
+    ``members`` are positions below ``n``; edges and conflicts join members.
+    Returns each position's group root (positions not in ``members`` are their
+    own root) and a bool per edge: refused because its groups conflict. One
+    loop over the edges only; the group a root names does not depend on which
+    member is the root.
     """
-    parent = {int(m): int(m) for m in members}
-    group_members = {int(m): {int(m)} for m in members}
-    group_conflicts: dict[int, set[int]] = {int(m): set() for m in members}
-    for a, b in zip(conflict_l.tolist(), conflict_r.tolist()):
-        if a in group_conflicts and b in group_conflicts:
-            group_conflicts[a].add(b)
-            group_conflicts[b].add(a)
+    parent = np.arange(n, dtype=np.int64)
+    refused = np.zeros(len(edge_l), dtype=bool)
+    if len(edge_l) == 0:
+        return parent, refused
+    # Conflict partners per member, as sets built from sorted runs (no loop per pair).
+    cl, cr = np.r_[conflict_l, conflict_r], np.r_[conflict_r, conflict_l]
+    order = np.argsort(cl, kind="stable")
+    cl, cr = cl[order], cr[order]
+    starts = np.flatnonzero(np.r_[True, cl[1:] != cl[:-1]]) if len(cl) else np.zeros(0, np.int64)
+    bounds = np.r_[starts, len(cl)].tolist()
+    partners = cr.tolist()
+    conflicts: dict[int, set[int]] = {m: set() for m in members.tolist()}
+    for node, a, b in zip(cl[starts].tolist(), bounds[:-1], bounds[1:]):
+        conflicts[node] = set(partners[a:b])
+    group_members: dict[int, set[int]] = {m: {m} for m in members.tolist()}
+    up = {m: m for m in members.tolist()}
 
     def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
+        while up[x] != x:
+            up[x] = up[up[x]]
+            x = up[x]
         return x
 
-    refused = np.zeros(len(edge_l), dtype=bool)
     for i, (a, b) in enumerate(zip(edge_l.tolist(), edge_r.tolist())):
         ra, rb = root(a), root(b)
         if ra == rb:
             continue
-        if group_conflicts[ra] & group_members[rb]:
+        ma, mb = group_members[ra], group_members[rb]
+        if not conflicts[ra].isdisjoint(mb):
             refused[i] = True
             continue
-        keep, gone = min(ra, rb), max(ra, rb)
-        parent[gone] = keep
-        group_members[keep] |= group_members.pop(gone)
-        group_conflicts[keep] |= group_conflicts.pop(gone)
-    return {m: root(m) for m in parent}, refused
+        if len(ma) < len(mb):  # the larger group absorbs the smaller
+            ra, rb, ma, mb = rb, ra, mb, ma
+        up[rb] = ra
+        ma |= mb
+        ca, cb = conflicts[ra], conflicts.pop(rb)
+        if len(ca) < len(cb):
+            ca, cb = cb, ca
+            conflicts[ra] = ca
+        ca |= cb
+        del group_members[rb]
+    keys = np.fromiter(up.keys(), dtype=np.int64, count=len(up))
+    parent[keys] = np.fromiter(up.values(), dtype=np.int64, count=len(up))
+    while True:  # pointer jumping to the roots
+        grand = parent[parent]
+        if (grand == parent).all():
+            return parent, refused
+        parent = grand
 
 
 def _smallest_member_labels(ids: np.ndarray, component: np.ndarray) -> pd.Series:
