@@ -53,10 +53,13 @@ def cluster(
     marks pairs that hit a veto level: they never auto-merge, count as
     conflicts inside a component, and go to review if they score high enough.
     """
-    ids = np.unique(np.asarray(record_ids, dtype=np.int64))
+    ids = sorted_unique(np.asarray(record_ids, dtype=np.int64))
     left, right = np.asarray(left, np.int64), np.asarray(right, np.int64)
     score = np.asarray(score, dtype=float)
-    lo, hi = np.minimum(left, right), np.maximum(left, right)
+    if bool((left <= right).all()):  # the usual case: no 26M-pair copies
+        lo, hi = left, right
+    else:
+        lo, hi = np.minimum(left, right), np.maximum(left, right)
     li, ri = positions(ids, lo), positions(ids, hi)
 
     barred = _pair_set(cannot_link, ids)
@@ -71,29 +74,25 @@ def cluster(
     # Conflicts: cannot-link pairs and weak compared pairs inside a component.
     weak = (score < thresholds.conflict_below) | veto
     bl, br = np.divmod(barred, len(ids)) if len(ids) else (barred, barred)
-    weak_pairs = np.flatnonzero(weak)
-    conflict_l = np.r_[li[weak_pairs], bl]
-    conflict_r = np.r_[ri[weak_pairs], br]
-    inside = component[conflict_l] == component[conflict_r]
-    bad = np.unique(component[conflict_l[inside]])
+    within = np.flatnonzero(component[li] == component[ri])  # pairs inside one component (a few per record)
+    comp_within = component[li[within]]
+    barred_inside = component[bl] == component[br]
+    bad = np.unique(np.r_[comp_within[weak[within]], component[bl[barred_inside]]])
 
     label = component.astype(np.int64)
     cut = np.zeros(len(li), dtype=bool)
+    in_bad = np.zeros(0, dtype=np.int64)  # pairs inside inconsistent components
     if len(bad):
         is_bad = np.zeros(len(ids), dtype=bool)
         is_bad[bad] = True
-        comp_l = component[li]
-        same = (comp_l == component[ri]) & is_bad[comp_l]
-        del comp_l
-        # Pairs inside inconsistent components. Components are disjoint, so
-        # rebuilding them all in one pass over their edges, each component's
-        # strongest first, is the same as rebuilding them one by one.
-        pairs = np.flatnonzero(same)
-        del same
-        pairs = pairs[np.lexsort((ri[pairs], li[pairs], -score[pairs], component[li[pairs]]))]
+        # Components are disjoint, so rebuilding them all in one pass over
+        # their edges, each component's strongest first, is the same as
+        # rebuilding them one by one.
+        in_bad = within[is_bad[comp_within]]
+        pairs = in_bad[np.lexsort((ri[in_bad], li[in_bad], -score[in_bad], component[li[in_bad]]))]
         edges = pairs[strong[pairs]]
         conflicts = pairs[(weak | is_barred)[pairs]]
-        barred_in = (component[bl] == component[br]) & is_bad[component[bl]]
+        barred_in = barred_inside & is_bad[component[bl]]
         members = np.flatnonzero(is_bad[component])
         root, refused = _greedy_groups(
             len(ids),
@@ -108,7 +107,11 @@ def cluster(
 
     labels = _smallest_member_labels(ids, label)
     final = labels.to_numpy()
-    between = final[li] != final[ri]
+    # Pairs across components end in two clusters; pairs inside one can only
+    # be split if their component was rebuilt.
+    between = np.ones(len(li), dtype=bool)
+    between[within] = False
+    between[in_bad] = final[li[in_bad]] != final[ri[in_bad]]
     review_mask = between & ~is_barred & (score >= thresholds.review) & ~strong
     review_left, review_right = np.r_[lo[review_mask], lo[cut]], np.r_[hi[review_mask], hi[cut]]
     n_cut = int(cut.sum())
@@ -127,32 +130,64 @@ def cluster(
     return ClusterResult(labels=labels, review=review, n_cut_components=len(bad))
 
 
-# A dense id -> position table is used while the id span is at most this many
-# times the number of ids (plus a constant): a gather instead of a binary search.
+# Ids are looked up in a dense table (a gather, not a binary search) while
+# their span is at most this many times their number (plus a constant).
 _DENSE_SPAN = 8
+
+
+def _dense_span(ids: np.ndarray, count: int) -> tuple[int, int] | None:
+    """(base, size) of a dense table over ids from ids[0] to ids[-1], or None when too sparse."""
+    if len(ids) == 0:
+        return None
+    low, high = int(ids[0]), int(ids[-1])
+    base = 0 if 0 <= low and high < _DENSE_SPAN * count + 1024 else low
+    size = high - base + 1
+    return (base, size) if size <= _DENSE_SPAN * count + 1024 else None
+
+
+def lookup(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Position of each of ``values`` in the sorted, distinct ``ids``; -1 where absent."""
+    values = np.asarray(values, np.int64)
+    out_of_range = len(values) == 0 or len(ids) == 0
+    if out_of_range:
+        return np.full(len(values), -1, dtype=np.int64)
+    dense = _dense_span(ids, len(ids))
+    if dense is None:
+        pos = np.minimum(np.searchsorted(ids, values), len(ids) - 1)
+        return np.where(ids[pos] == values, pos, -1)
+    base, size = dense
+    table = np.full(size, -1, dtype=np.int64)
+    table[ids - base] = np.arange(len(ids), dtype=np.int64)
+    shifted = values - base if base else values
+    if int(values.min()) >= base and int(values.max()) < base + size:
+        return table[shifted]
+    pos = np.full(len(values), -1, dtype=np.int64)
+    inside = (shifted >= 0) & (shifted < size)
+    pos[inside] = table[shifted[inside]]
+    return pos
 
 
 def positions(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Positions of ``values`` in the sorted, distinct ``ids``; every value must be there."""
-    values = np.asarray(values, np.int64)
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if len(ids) == 0:
-        raise KeyError("pairs refer to record ids not in record_ids")
-    base, span = int(ids[0]), int(ids[-1]) - int(ids[0]) + 1
-    if span <= _DENSE_SPAN * len(ids) + 1024:
-        if int(values.min()) < base or int(values.max()) >= base + span:
-            raise KeyError("pairs refer to record ids not in record_ids")
-        table = np.full(span, -1, dtype=np.int64)
-        table[ids - base] = np.arange(len(ids), dtype=np.int64)
-        pos = table[values - base]
-        if (pos < 0).any():
-            raise KeyError("pairs refer to record ids not in record_ids")
-        return pos
-    pos = np.searchsorted(ids, values)
-    if pos.max() >= len(ids) or (ids[pos] != values).any():
+    pos = lookup(ids, values)
+    if len(pos) and int(pos.min()) < 0:
         raise KeyError("pairs refer to record ids not in record_ids")
     return pos
+
+
+def sorted_unique(*arrays: np.ndarray) -> np.ndarray:
+    """``np.unique`` of the arrays together: a bitmap over the id span when it is dense."""
+    arrays = [np.asarray(a, np.int64) for a in arrays if len(a)]
+    if not arrays:
+        return np.zeros(0, dtype=np.int64)
+    low, high = min(int(a.min()) for a in arrays), max(int(a.max()) for a in arrays)
+    count = sum(len(a) for a in arrays)
+    if high - low + 1 > _DENSE_SPAN * count + 1024:
+        return np.unique(np.concatenate(arrays))
+    seen = np.zeros(high - low + 1, dtype=bool)
+    for a in arrays:
+        seen[a - low if low else a] = True
+    return np.flatnonzero(seen) + low
 
 
 def _components(n: int, li: np.ndarray, ri: np.ndarray) -> np.ndarray:

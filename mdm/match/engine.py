@@ -21,9 +21,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from mdm.match.blocking import (
-    blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pair_rows, pairs_within_blocks, shared_keys,
+    blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pairs_within_blocks, shared_keys,
 )
-from mdm.match.cluster import ClusterResult, cluster
+from mdm.match.cluster import ClusterResult, cluster, lookup, positions, sorted_unique
 from mdm.memory import release_free_heap
 from mdm.match.compare import LARGE_PAIRS, comparison_levels, pair_frequencies, term_frequencies
 from mdm.match.features import ensure_prepared, prepare
@@ -183,26 +183,39 @@ def _complete_components(frame, rules, model, tables, left, right, levels, weigh
     A-C lets clustering see that they are unlike instead of chaining them.
     """
     on_weight = rules.thresholds.scale == "weight"
-    strong = (weight if on_weight else prob) >= rules.thresholds.auto_merge
-    ids = np.unique(np.r_[left[strong], right[strong]])
+    strong = np.flatnonzero((weight if on_weight else prob) >= rules.thresholds.auto_merge)
+    strong_left, strong_right = left[strong], right[strong]
+    ids = sorted_unique(strong_left, strong_right)
     if len(ids) == 0:
         return left, right, levels, weight, prob
-    li, ri = np.searchsorted(ids, left[strong]), np.searchsorted(ids, right[strong])
+    li, ri = positions(ids, strong_left), positions(ids, strong_right)
     _, component = connected_components(coo_matrix((np.ones(len(li)), (li, ri)), shape=(len(ids), len(ids))), directed=False)
     sizes = np.bincount(component)
     eligible = (sizes[component] >= 3) & (sizes[component] <= MAX_COMPLETED_COMPONENT)
     if not eligible.any():
         return left, right, levels, weight, prob
-    # Every pair inside each component (ids ascending: a < b), ordered by (a, b).
-    a, b = pairs_within_blocks(component[eligible], ids[eligible])
-    order = np.lexsort((b, a))
-    a, b = a[order], b[order]
+    # Every pair inside each component, as positions among the eligible ids
+    # (ascending, so a < b), coded a * n + b: sorted codes are (a, b) order.
+    members = ids[eligible]
+    n = len(members)
+    a, b = pairs_within_blocks(component[eligible], np.arange(n, dtype=np.int64))
+    wanted = np.sort(a * n + b)
     # Not a MultiIndex.isin: that builds a Python tuple per candidate pair
-    # (gigabytes at a million records).
-    new = pair_rows(left, right, a, b) < 0
-    new_left, new_right = a[new], b[new]
-    if len(new_left) == 0:
+    # (gigabytes at a million records). Scored pairs as the same codes.
+    at_left = lookup(members, left)
+    rows = np.flatnonzero(at_left >= 0)
+    at_right = lookup(members, right[rows])
+    known = at_right >= 0
+    scored = np.sort(at_left[rows[known]] * n + at_right[known])
+    del at_left, rows, at_right, known
+    found = np.zeros(len(wanted), dtype=bool)
+    if len(scored):
+        at = np.minimum(np.searchsorted(scored, wanted), len(scored) - 1)
+        found = scored[at] == wanted
+    new = wanted[~found]
+    if len(new) == 0:
         return left, right, levels, weight, prob
+    new_left, new_right = members[new // n], members[new % n]
     new_levels = comparison_levels(frame, new_left, new_right, rules)
     new_weight, new_prob = score(new_levels, model, pair_frequencies(frame, new_left, rules, tables))
     return (
