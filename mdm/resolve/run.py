@@ -37,7 +37,8 @@ from mdm.resolve.neighbours import KEY_LENGTH, pending_pairs
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
-from mdm.store.bulk import bulk_insert, insert_plain, refresh_statistics
+from mdm.store import jsonenc
+from mdm.store.bulk import insert_plain, plain_value, refresh_statistics
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
 CHUNK = 900
@@ -451,14 +452,32 @@ def _review_rows(domain, result, labels, barred: set, now, batch: int = 20000):
     apart = labels.reindex(lo).to_numpy() != labels.reindex(hi).to_numpy()
     keep = np.flatnonzero((index >= 0) & apart)
     weights, probs = result.pairs["match_weight"].to_numpy(), result.pairs["match_probability"].to_numpy()
+    explained = _Explanations(result.model)
     for start in range(0, len(keep), batch):
         rows = []
         for j in keep[start : start + batch].tolist():
             pair, i = (int(lo[j]), int(hi[j])), int(index[j])
             if pair not in barred:
                 rows.append(_candidate(domain, pair[0], pair[1], float(weights[i]), float(probs[i]), result.levels[i],
-                                       result.model, now))
+                                       result.model, now, explained))
         yield rows
+
+
+class _Explanations:
+    """A review pair's explanation depends only on the levels it hit: built once per
+    distinct levels row (hundreds of thousands of review pairs share a few thousand),
+    and the same dict shared by those pairs, so it is also encoded once."""
+
+    def __init__(self, model: MatchModel):
+        self.model = model
+        self._seen: dict[bytes, dict] = {}
+
+    def __call__(self, levels_row) -> dict:
+        key = np.asarray(levels_row, dtype=np.int8).tobytes()
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = {"levels": explain(levels_row, self.model)}
+        return found
 
 
 def _outside_review_rows(domain, rules, model, scored, core: set[int], now) -> list[dict]:
@@ -472,10 +491,30 @@ def _outside_review_rows(domain, rules, model, scored, core: set[int], now) -> l
             for i in np.flatnonzero(review)]
 
 
-def _candidate(domain, lo, hi, weight, prob, levels_row, model, now) -> dict:
+def _candidate(domain, lo, hi, weight, prob, levels_row, model, now, explained: _Explanations | None = None) -> dict:
+    explanation = explained(levels_row) if explained is not None else {"levels": explain(levels_row, model)}
     return {"domain": domain, "kind": "match", "left_record_id": lo, "right_record_id": hi, "match_weight": weight,
-            "match_probability": prob, "explanation": {"levels": explain(levels_row, model)}, "status": "pending",
-            "created_at": now}
+            "match_probability": prob, "explanation": explanation, "status": "pending", "created_at": now}
+
+
+CANDIDATE_COLUMNS = ("domain", "kind", "left_record_id", "right_record_id", "match_weight", "match_probability",
+                     "explanation", "status", "created_at")
+
+
+def _insert_candidates(session, rows: list[dict], now) -> None:
+    """New match candidates as plain tuples (executemany / COPY), each distinct explanation encoded once."""
+    stamp = plain_value(session, MatchCandidate.__table__.c.created_at, now)
+    encoded: dict[int, str] = {}
+    plain = []
+    for r in rows:
+        explanation = r["explanation"]
+        text = encoded.get(id(explanation))
+        if text is None:
+            text = encoded[id(explanation)] = jsonenc.encode(explanation)
+        plain.append((r["domain"], r["kind"], r["left_record_id"], r["right_record_id"], r["match_weight"],
+                      r["match_probability"], text, r["status"], stamp))
+    for start in range(0, len(plain), WRITE_CHUNK):
+        insert_plain(session, MatchCandidate, CANDIDATE_COLUMNS, plain[start : start + WRITE_CHUNK])
 
 
 def _store_review(session, domain, rows: list[dict], touching: set[int] | None, among: set[int], now) -> int:
@@ -515,8 +554,7 @@ def _store_review(session, domain, rows: list[dict], touching: set[int] | None, 
         )
     fresh = [r for r in rows if (r["left_record_id"], r["right_record_id"]) not in existing]
     again = [r for r in rows if (r["left_record_id"], r["right_record_id"]) in existing]
-    for start in range(0, len(fresh), WRITE_CHUNK):
-        bulk_insert(session, MatchCandidate, fresh[start : start + WRITE_CHUNK])
+    _insert_candidates(session, fresh, now)
     for r in again:
         # A pair seen before returns to the queue only if no steward settled it.
         session.execute(
