@@ -24,8 +24,14 @@ from mdm.ingest.mapping import Mapping
 from mdm.ingest.parallel import load_workers, map_chunks
 from mdm.ingest.readers import SourceTable, read_source
 from mdm.models.canonical import MODELS
+from mdm.store.bulk import refresh_statistics
 from mdm.store.source_records import PreparedRecord, store_records
 from mdm.store.tables import LoadBatch, Reject
+
+# A load that stores this many rows, then twice as many, and so on, refreshes the
+# planner statistics of the tables it fills (PostgreSQL only; see ``store_next``).
+ANALYZE_AFTER = 20_000
+LOAD_TABLES = ("source_record", "source_record_version")
 
 Progress = Callable[[str, int, int], None]
 
@@ -266,8 +272,10 @@ def load_file(
     batch = PreparedBatch([], [])
     stored = 0  # how many of batch.records are stored
 
+    next_analyze = ANALYZE_AFTER
+
     def store_next() -> None:
-        nonlocal stored
+        nonlocal stored, next_analyze
         chunk = batch.records[stored : stored + batch_size]
         outcome = store_records(
             session, mapping.source, mapping.domain, chunk, now=now, load_id=load.id, correlation_id=correlation_id
@@ -277,6 +285,13 @@ def load_file(
         result.record_ids.extend(outcome.record_ids)
         stored += len(chunk)
         notify("store", stored, len(table.rows))
+        if result.stored >= next_analyze:
+            # Each batch looks its keys up among the rows stored before it. Without statistics
+            # PostgreSQL plans that lookup for a near-empty table (the keys as a filter over
+            # every row of the system, not an index search): each batch then costs more than the
+            # last. Analyzed as the load doubles the table, it stays an index search.
+            refresh_statistics(session, LOAD_TABLES)
+            next_analyze *= 2
 
     # Whole batches are stored while workers prepare the following chunks. The
     # first chunk is asked for before the session is used, so the workers
