@@ -48,8 +48,38 @@ def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
         out[column] = _as_text(df[column]) if _is_text(df[column]) else df[column]
     for name, spec in rules.features.items():
         inputs = [column_or_null(out, column) for column in spec.inputs]
+        scalar = feature_functions.scalar(spec.fn)
+        if scalar is not None and all(series.dtype == object for series in inputs):
+            distinct = _per_distinct(scalar, inputs, spec.params)
+            if distinct is not None:
+                out[name] = distinct
+                continue
         out[name] = feature_functions[spec.fn](*inputs, **spec.params)
     return out
+
+
+def _per_distinct(scalar: Callable[..., list], inputs: list[pd.Series], params: dict) -> pd.Series | None:
+    """A feature through its ``scalar`` twin, run once per distinct combination of input
+    values and mapped back: names, cities and postcodes repeat, so this is a fraction of
+    the rows, and one pass over plain lists instead of several pandas string passes.
+    None when a value cannot be hashed (the caller then runs the Series function)."""
+    index = inputs[0].index
+    values = [series.to_numpy(dtype=object) for series in inputs]
+    try:
+        key = None
+        for column in values:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True)
+            codes = codes.astype(np.int64) + 1  # missing (NaN or None alike) is 0
+            key = codes if key is None else pd.factorize(key * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    except TypeError:
+        return None
+    group, _ = pd.factorize(key)
+    # Groups are numbered in order of first appearance: a row starts a group when its
+    # number is above every number before it. Those rows, in order, represent the groups.
+    first = np.flatnonzero(np.r_[True, group[1:] > np.maximum.accumulate(group)[:-1]]) if len(group) else group
+    results = scalar(*(column[first].tolist() for column in values), **params)
+    distinct = np.fromiter(results, dtype=object, count=len(first))
+    return pd.Series(distinct[group], index=index, dtype=object)
 
 
 def _prepare_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
@@ -159,9 +189,16 @@ def _is_text(series: pd.Series) -> bool:
 
 
 def _as_text(series: pd.Series) -> pd.Series:
-    values = series.astype(object).where(series.notna(), None)
-    values = values.where(values.astype(str).str.strip() != "", None)
-    return values
+    """Missing and blank values as None, the rest unchanged; each distinct value is tested once."""
+    values = series.to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable values: test each one
+        values = series.astype(object).where(series.notna(), None)
+        return values.where(values.astype(str).str.strip() != "", None)
+    keep = np.fromiter((str(v).strip() != "" for v in np.asarray(uniques, dtype=object)), bool, len(uniques))
+    keep = np.append(keep, False)  # code -1 (missing) -> None
+    return pd.Series(np.where(keep[codes], values, None), index=series.index, dtype=object, name=series.name)
 
 
 def _str(series: pd.Series) -> pd.Series:

@@ -133,3 +133,29 @@ def test_pair_frequencies_small_frames_match_vectorized(seed, monkeypatch):
         for k in fast.comparisons:
             np.testing.assert_array_equal(fast[pairs, k], slow[pairs, k])
             assert not np.isnan(fast[pairs, k]).all() or small[rules.comparisons[k].field].isna().all()
+
+
+def test_features_once_per_distinct_value_match_the_series_functions(seed, monkeypatch):
+    """Large frames run each feature's scalar twin once per distinct input combination
+    (and test each distinct value once for blankness): the same frame as the Series functions."""
+    rules, frame = seed
+    text = [c for c in frame.columns if frame[c].dtype == object and c != "correlation_id"]
+    edged = frame.copy()
+    edged.loc[edged.index[0], text] = None
+    edged.loc[edged.index[1], text] = "   "
+    edged.loc[edged.index[2], text[:3]] = np.nan
+    edged.loc[edged.index[3], text[-1]] = ""
+    edged.loc[edged.index[4], text[1]] = 12.5
+    for big in (frame, edged, frame.iloc[::-1], edged.drop(columns=[text[2]])):
+        assert len(big) > features.SMALL_FRAME_ROWS
+        fast = prepare(big, rules)
+        with monkeypatch.context() as m:
+            m.setattr(features, "_per_distinct", lambda *a: None)
+            m.setattr(features, "_as_text", _as_text_per_value)
+            slow = prepare(big, rules)
+        assert_frame_equal(fast, slow)
+
+
+def _as_text_per_value(series: pd.Series) -> pd.Series:
+    values = series.astype(object).where(series.notna(), None)
+    return values.where(values.astype(str).str.strip() != "", None)
