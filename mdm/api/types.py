@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from mdm.api import reads
 from mdm.store import tables
+from mdm.survivorship.lineage import expand as expand_lineage
 
 BigInt = NewType("BigInt", int)
 BIG_INT = strawberry.scalar(
@@ -134,11 +135,13 @@ def _int(value: Any) -> int | None:
 
 
 def lineage_list(attributes: dict, lineage: dict, only: str | None = None) -> list[AttributeLineage]:
-    names = [only] if only is not None else sorted(set(attributes) | set(lineage or {}))
+    """Per attribute, its lineage; ``lineage`` as stored (compact or verbose, see ``expand_lineage``)."""
+    lineage = expand_lineage(lineage or {}, only)
+    names = [only] if only is not None else sorted(set(attributes) | set(lineage))
     return [
-        AttributeLineage.of(name, attributes.get(name), (lineage or {}).get(name))
+        AttributeLineage.of(name, attributes.get(name), lineage.get(name))
         for name in names
-        if name in attributes or name in (lineage or {})
+        if name in attributes or name in lineage
     ]
 
 

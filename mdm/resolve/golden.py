@@ -69,14 +69,15 @@ def build_clusters(
     now: datetime,
     overrides: Mapping[Hashable, Mapping[str, Override]] | None = None,
 ) -> Built:
-    """label -> (attributes without empty values, lineage per attribute)."""
+    """label -> (attributes without empty values, lineage per attribute in the stored (compact) form:
+    ``mdm.survivorship.lineage.expand`` reads it back)."""
     members = member_records(domain, frame.loc[[rid for ids in clusters.values() for rid in ids]])
     out: Built = {}
     for label, ids in clusters.items():
         build = build_golden(rules, [members[r] for r in ids], now=now, overrides=(overrides or {}).get(label))
         attributes = {a: v for a, v in build.attributes.items() if not _empty(v)}
         # Lineage of the attributes with a value, and of any a steward pinned (even to empty).
-        out[label] = (attributes, build.lineage_json(only=attributes))
+        out[label] = (attributes, build.lineage_stored(only=attributes))
     return out
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion
 from mdm.survivorship import Decision
+from mdm.survivorship.lineage import expand as expand_lineage
 
 
 def resolve_golden_id(session: Session, golden_id: str) -> str | None:
@@ -32,5 +33,5 @@ def golden_version(
 
 
 def decisions(lineage: dict) -> dict[str, Decision]:
-    """Stored lineage JSON back into survivorship decisions."""
-    return {name: Decision.model_validate(entry) for name, entry in lineage.items()}
+    """Stored lineage JSON (compact or verbose) back into survivorship decisions."""
+    return {name: Decision.model_validate(entry) for name, entry in expand_lineage(lineage).items()}

@@ -68,6 +68,7 @@ from mdm.store.tables import (
     Xref,
 )
 from mdm.survivorship import SurvivorshipRules, decide
+from mdm.survivorship.lineage import expand as expand_lineage
 
 DOMAIN = "price"
 CONFLICT = "price_conflict"
@@ -504,7 +505,7 @@ def _existing(session: Session) -> list[_Existing]:
             period = Period(_date(a.get("valid_from")), _date(a.get("valid_to")))
         except (ValueError, InvalidOperation, TypeError):
             period = Period()
-        winner = ((row.lineage or {}).get("unit_price") or {}).get("winner") or {}
+        winner = (expand_lineage(row.lineage or {}, "unit_price").get("unit_price") or {}).get("winner") or {}
         out.append(_Existing(row, key, period.start, period.end, winner.get("record_id"), members.get(row.id, [])))
     return out
 

@@ -6,11 +6,14 @@ Rules are data (``rules/<domain>.yaml, section ``survivorship````); the engine i
     golden = build_golden(rules, members, now=now, overrides=overrides)
     golden.attributes["credit_limit"]      # "25000.00"
     golden.decisions["credit_limit"].rule  # "customer.credit_limit[0]: source_priority [ERP]"
-    golden.lineage_json()                  # stored with the golden record version
+    golden.lineage_json()                  # why each attribute has its value (the verbose trace)
+    golden.lineage_stored()                # the same, compact: stored with the golden record version
+    expand_lineage(stored)                 # stored lineage (either form) back to the verbose trace
 """
 
 from mdm.survivorship.engine import TIE_BREAKER, build_golden, candidates_for, decide, validate_value
 from mdm.survivorship.explain import EXPLAIN_COLUMNS, explain_rows
+from mdm.survivorship.lineage import expand as expand_lineage
 from mdm.survivorship.models import Candidate, CandidateTrace, Decision, GoldenBuild, MemberRecord, Override
 from mdm.survivorship.registry import Registry, strategies, validators
 from mdm.survivorship.rules import (
@@ -50,6 +53,7 @@ __all__ = [
     "build_golden",
     "candidates_for",
     "decide",
+    "expand_lineage",
     "explain_rows",
     "keep_best",
     "load_survivorship",

@@ -485,4 +485,4 @@ def build_golden(
             drafts[ap.attribute] = _decide(plan, ap, pool or [], env)
     if plan.reordered:
         drafts = {a: drafts[a] for a in names}
-    return GoldenBuild.from_drafts({a: d.value for a, d in drafts.items()}, drafts, members)
+    return GoldenBuild.from_drafts({a: d.value for a, d in drafts.items()}, drafts, members, rules.domain)

@@ -8,6 +8,16 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
+from mdm.survivorship.lineage import (
+    OUTCOME_CODES,
+    SourceTable,
+    compact,
+    document,
+    domain_of,
+    rule_parts,
+    same_json,
+)
+from mdm.survivorship.lineage import _PARTS as _RULE_PARTS
 from mdm.survivorship.values import is_empty
 
 
@@ -98,21 +108,28 @@ class GoldenBuild:
     never construct the models.
     """
 
-    __slots__ = ("attributes", "_decisions", "_drafts", "_members")
+    __slots__ = ("attributes", "_decisions", "_drafts", "_members", "_domain")
 
     def __init__(self, attributes: dict[str, Any], decisions: Mapping[str, "Decision"]):
         self.attributes = attributes
         self._decisions: dict[str, Decision] | None = dict(decisions)
         self._drafts: Mapping[str, DecisionDraft] | None = None
         self._members: list[MemberRecord] = []
+        self._domain: str | None = None
 
     @classmethod
     def from_drafts(
-        cls, attributes: dict[str, Any], drafts: "Mapping[str, DecisionDraft]", members: list[MemberRecord]
+        cls,
+        attributes: dict[str, Any],
+        drafts: "Mapping[str, DecisionDraft]",
+        members: list[MemberRecord],
+        domain: str | None = None,
     ) -> "GoldenBuild":
-        """``members``: the records every draft's candidates were taken from (as ``candidates_for`` does)."""
+        """``members``: the records every draft's candidates were taken from (as ``candidates_for`` does);
+        ``domain``: the rules' domain (the prefix of their rule texts)."""
         build = cls.__new__(cls)
         build.attributes, build._decisions, build._drafts, build._members = attributes, None, drafts, members
+        build._domain = domain
         return build
 
     @property
@@ -137,6 +154,34 @@ class GoldenBuild:
             for name, draft in self._drafts.items()
             if only is None or name in only or draft.override is not None
         }
+
+    def lineage_stored(self, only: Container[str] | None = None) -> dict[str, Any]:
+        """``lineage_json(only)`` in the compact form stored with golden records
+        (``mdm.survivorship.lineage``; ``expand`` gives ``lineage_json(only)`` back)."""
+        if self._drafts is None:
+            return compact(self.lineage_json(only))
+        drafts = self._drafts
+        if "_v" in drafts or "_d" in drafts or "_src" in drafts or "_why" in drafts:
+            return self.lineage_json(only)
+        domain = self._domain
+        table = SourceTable()
+        members: dict[int, MemberRecord] | None = None
+        sources: dict[int, dict[str, Any]] | None = None
+        entries: dict[str, Any] = {}
+        for name, draft in drafts.items():
+            if only is not None and name not in only and draft.override is None:
+                continue
+            if domain is None:
+                domain = domain_of(draft.rule)
+            if members is None:
+                members = {m.record_id: m for m in self._members}
+            entry = draft.compact_json(domain, table, members)
+            if entry is None:
+                if sources is None:
+                    sources = {m.record_id: _member_json(m) for m in self._members}
+                entry = draft.lineage_json(sources)
+            entries[name] = entry
+        return document(domain, table, entries)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, GoldenBuild):
@@ -228,6 +273,69 @@ class DecisionDraft:
         out["fallbacks"] = list(self.fallbacks)
         if self.override is not None:
             out["override"] = self.override.model_dump(mode="json", exclude_none=True)
+        return out
+
+    def compact_json(
+        self, domain: str | None, table: SourceTable, members: Mapping[int, MemberRecord]
+    ) -> dict[str, Any] | None:
+        """``lineage_json(sources)`` as a compact entry (``mdm.survivorship.lineage``), the candidates'
+        sources (``members`` by record id) added to ``table``; None when the trace does not fit the form
+        (a winner that is not one of the candidates)."""
+        parts = _RULE_PARTS.get((domain, self.attribute, self.rule, self.tie_breaker))
+        if parts is None:
+            parts = rule_parts(domain, self.attribute, self.rule, self.tie_breaker)
+        key, rule, strategy, chosen = parts
+        winner = self.winner
+        w = None
+        items = []
+        index_of = table._index
+        rows = table.rows
+        whys = table._why
+        for i, (c, outcome, reason) in enumerate(self.traces):
+            fields = c.__dict__
+            rid = fields["record_id"]
+            index = index_of.get(rid)
+            if index is None:
+                m = members[rid].__dict__
+                index = index_of[rid] = len(rows)
+                rows.append([rid, m["system"], m["source_key"], m["version"],
+                             _ANY.dump_python(m["updated_at"], mode="json")])
+            value = fields["value"]
+            if type(value) not in _PLAIN:
+                value = _json(value)
+            if reason == chosen:
+                items.append([index, OUTCOME_CODES[outcome], value])
+            else:
+                why = whys.get(reason)
+                if why is None:
+                    why = whys[reason] = len(table.whys)
+                    table.whys.append(reason)
+                items.append([index, OUTCOME_CODES[outcome], value, why])
+            if c is winner:
+                w = i
+        out: dict[str, Any] = {key: rule}
+        if items:
+            out["c"] = items
+        value = self.value
+        if type(value) not in _PLAIN:
+            value = _json(value)
+        if w is not None:
+            out["w"] = w
+            won = items[w][2]
+            if value is not won and not same_json(value, won):
+                out["v"] = value
+        elif winner is not None:
+            return None
+        elif value is not None:
+            out["v"] = value
+        if self.strategy != strategy:
+            out["s"] = self.strategy
+        if self.tie_breaker is not None:
+            out["t"] = self.tie_breaker
+        if self.fallbacks:
+            out["f"] = list(self.fallbacks)
+        if self.override is not None:
+            out["o"] = self.override.model_dump(mode="json", exclude_none=True)
         return out
 
 

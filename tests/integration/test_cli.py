@@ -13,6 +13,7 @@ from mdm.cli import app
 from mdm.cli.app import console
 from mdm.store import Store
 from mdm.store.tables import GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
+from mdm.survivorship.lineage import expand as expand_lineage
 
 SEED = Path(__file__).resolve().parents[2] / "seed_data"
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -77,7 +78,8 @@ def test_explain_shows_where_each_value_came_from(cli):
         # A golden record whose organization had a losing candidate from the other system.
         golden_id = next(
             g.id for g in s.scalars(select(GoldenRecord).order_by(GoldenRecord.id))
-            if any("lower source priority" in c["reason"] for c in g.lineage.get("organization", {}).get("candidates", []))
+            if any("lower source priority" in c["reason"]
+                   for c in expand_lineage(g.lineage).get("organization", {}).get("candidates", []))
         )
     store.close()
     result = cli("explain", golden_id)
