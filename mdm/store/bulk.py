@@ -29,6 +29,7 @@ def bulk_insert(session: Session, table: Table | type, rows: Sequence[dict[str, 
 # A batch this large gets a large SQLite page cache while it is inserted (see ``write_cache``).
 LARGE_INSERT = 10_000
 WRITE_CACHE_MIB = 128
+SMALL_INSERT = 64  # rows; up to this many, PostgreSQL gets an INSERT rather than COPY
 
 
 def insert_plain(session: Session, table: Table | type, columns: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -47,8 +48,14 @@ def insert_plain(session: Session, table: Table | type, columns: Sequence[str], 
             with write_cache(session, WRITE_CACHE_MIB):
                 conn.exec_driver_sql(statement, list(rows))
     elif conn.dialect.name == "postgresql":
-        # The session's own DBAPI connection: COPY runs inside its transaction.
+        # The session's own DBAPI connection: COPY (or the INSERT) runs inside its transaction.
         with conn.connection.driver_connection.cursor() as cursor:
+            if len(rows) <= SMALL_INSERT:
+                # A few rows (an incremental run's): one INSERT is one round trip, COPY three.
+                one = f"({', '.join(['%s'] * len(columns))})"
+                cursor.execute(f"INSERT INTO {table.name} ({names}) VALUES {', '.join([one] * len(rows))}",
+                               [value for row in rows for value in row])
+                return
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)

@@ -16,7 +16,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from mdm.models.fields import CANONICAL_FIELDS
 from mdm.publish.outbox import changed_attributes
@@ -256,3 +256,30 @@ def test_slices_cover_every_cluster_once_in_order(n, size, ramp):
     assert all(0 < end - start <= size for start, end in bounds)
     if ramp and n > size:
         assert bounds[0][1] - bounds[0][0] < size  # the parent gets its first slice sooner
+
+
+def test_plain_inserts_few_and_many_store_what_sqlalchemy_stored(db_url):
+    """Few rows (one INSERT on PostgreSQL) and many (COPY) store the same as SQLAlchemy's insert."""
+    import mdm.store.bulk as bulk
+
+    store = Store.open(db_url)
+    upgrade(store.engine)
+    attributes, lineage = {"name": "Ä & \"b\" \\ \t", "n": 1.5}, {"name": {"value": "Ä", "candidates": []}}
+    columns = ("id", "domain", "version", "status", "merged_into", "attributes", "lineage", "created_at", "updated_at")
+    with store.session() as s:
+        bulk_insert(s, GoldenRecord, [dict(zip(columns, ("G0", "customer", 1, "active", None, attributes, lineage,
+                                                          NOW, NOW)))])
+        stamp = plain_value(s, GoldenRecord.__table__.c.updated_at, NOW)
+        few = [(f"F{i}", "customer", 1, "active", None, encode(attributes), encode(lineage), stamp, stamp)
+               for i in range(3)]
+        many = [(f"M{i:03d}", "customer", 1, "active", None, encode(attributes), encode(lineage), stamp, stamp)
+                for i in range(bulk.SMALL_INSERT + 1)]
+        insert_plain(s, GoldenRecord, columns, few)
+        insert_plain(s, GoldenRecord, columns, many)
+        s.commit()
+        rows = s.execute(select(GoldenRecord.id, GoldenRecord.attributes, GoldenRecord.lineage,
+                                GoldenRecord.created_at, GoldenRecord.updated_at)).all()
+    store.close()
+    assert len(rows) == 1 + 3 + bulk.SMALL_INSERT + 1
+    first = rows[0][1:]
+    assert all(row[1:] == first for row in rows), [r for r in rows if r[1:] != first][:1]
