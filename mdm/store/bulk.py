@@ -6,7 +6,7 @@ batch of rows instead of a round trip per row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -73,6 +73,13 @@ def plain_value(session: Session, column: Column, value: Any) -> Any:
         return value
     process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     return process(value) if process is not None else value
+
+
+def plain_converter(session: Session, column: Column) -> Callable[[Any], Any]:
+    """``plain_value`` for many different values of ``column``: the conversion looked up once."""
+    conn = session.connection()
+    process = None if conn.dialect.name != "sqlite" else column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process if process is not None else (lambda value: value)
 
 
 @contextmanager

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from mdm.store.bulk import bulk_insert
+from mdm.store import jsonenc
+from mdm.store.bulk import bulk_insert, insert_plain, plain_converter
 from mdm.store.tables import SourceRecord, SourceRecordVersion
 
 KEY_CHUNK = 900  # stays under SQLite's bound-parameter limit
@@ -63,26 +64,19 @@ def store_records(
     new = [r for r in records if r.source_key not in existing]
     changed = [r for r in records if r.source_key in existing and existing[r.source_key][2] != r.content_hash]
     touched: list[int] = []
-    versions: list[dict[str, Any]] = []
+    versions: list[tuple] = []
 
+    when = plain_converter(session, SourceRecordVersion.__table__.c.source_updated_at)
+    stamp = when(now)
     if new:
-        # Core executemany, then one keyed read-back: RETURNING would make
-        # SQLite run one statement per row.
-        bulk_insert(
-            session,
-            SourceRecord,
-            [
-                {
-                    "system": system, "domain": domain, "source_key": r.source_key, "version": 1,
-                    "content_hash": r.content_hash, "deleted": False, "created_at": now, "updated_at": now,
-                }
-                for r in new
-            ],
-        )
+        # Plain tuples (executemany on SQLite, COPY on PostgreSQL), then one keyed
+        # read-back of the ids: RETURNING would make SQLite run one statement per row.
+        insert_plain(session, SourceRecord, RECORD_COLUMNS,
+                     [(system, domain, r.source_key, 1, r.content_hash, False, stamp, stamp) for r in new])
         created = existing_records(session, system, domain, [r.source_key for r in new])
         ids = [created[r.source_key][0] for r in new]
         for rid, record in zip(ids, new):
-            versions.append(_version_row(rid, 1, record, now, load_id, correlation_id))
+            versions.append(_version_tuple(rid, 1, record, stamp, load_id, correlation_id, when))
         touched.extend(ids)
 
     if changed:
@@ -92,7 +86,7 @@ def store_records(
             updates.append(
                 {"rid": rid, "version": version + 1, "content_hash": record.content_hash, "deleted": False, "updated_at": now}
             )
-            versions.append(_version_row(rid, version + 1, record, now, load_id, correlation_id))
+            versions.append(_version_tuple(rid, version + 1, record, stamp, load_id, correlation_id, when))
             touched.append(rid)
         table = SourceRecord.__table__
         session.connection().execute(
@@ -104,17 +98,19 @@ def store_records(
             updates,
         )
 
-    if versions:
-        bulk_insert(session, SourceRecordVersion, versions)
+    insert_plain(session, SourceRecordVersion, VERSION_COLUMNS, versions)
     return StoreOutcome(stored=len(new) + len(changed), unchanged=len(records) - len(new) - len(changed), record_ids=touched)
 
 
-def _version_row(rid, version, record: PreparedRecord, now, load_id, correlation_id) -> dict[str, Any]:
-    return {
-        "record_id": rid, "version": version, "content_hash": record.content_hash, "raw": record.raw,
-        "fields": record.fields, "extra": record.extra, "source_updated_at": record.source_updated_at,
-        "loaded_at": now, "load_id": load_id, "line": record.line, "correlation_id": correlation_id,
-    }
+RECORD_COLUMNS = ("system", "domain", "source_key", "version", "content_hash", "deleted", "created_at", "updated_at")
+VERSION_COLUMNS = ("record_id", "version", "content_hash", "raw", "fields", "extra", "source_updated_at", "loaded_at",
+                   "load_id", "line", "correlation_id")
+
+
+def _version_tuple(rid, version, record: PreparedRecord, stamp, load_id, correlation_id, when) -> tuple:
+    """A version row for ``insert_plain``: JSON encoded as the engine encodes it, times as it binds them."""
+    return (rid, version, record.content_hash, jsonenc.encode(record.raw), jsonenc.encode(record.fields),
+            jsonenc.encode(record.extra), when(record.source_updated_at), stamp, load_id, record.line, correlation_id)
 
 
 def mark_deleted(
