@@ -6,21 +6,20 @@ verbose form that stores written before the compact form hold."""
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
 from api_client import Api  # noqa: E402
 from api_data import load_and_match  # noqa: E402
+from db_fixtures import fresh_database  # noqa: E402
 
 from mdm.api import create_app, create_key  # noqa: E402
 from mdm.resolve.lookup import decisions  # noqa: E402
@@ -32,7 +31,6 @@ from mdm.store.tables import GoldenRecord, GoldenRecordVersion  # noqa: E402
 from mdm.survivorship import explain_rows  # noqa: E402
 from mdm.survivorship.lineage import expand, is_compact  # noqa: E402
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 LINEAGE = (
     "attribute value system sourceKey sourceRecordId strategy rule overridden "
@@ -53,30 +51,13 @@ query($id: ID!, $t: DateTime!) {{
 
 @contextlib.contextmanager
 def store_on(kind: str, tmp: Path):
-    admin = schema = None
-    if kind == "sqlite":
-        store = Store.open(f"sqlite:///{tmp / 'mdm.db'}")
-    else:
-        base = os.environ.get("MDM_TEST_DATABASE_URL")
-        if not base:
-            if IN_CI:
-                pytest.fail("CI=true but MDM_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI")
-            pytest.skip("PostgreSQL tests need MDM_TEST_DATABASE_URL")
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in base else "?"
-        store = Store.open(f"{base}{sep}options=-csearch_path%3D{schema}")
-    try:
-        upgrade(store.engine)
-        yield store
-    finally:
-        store.close()
-        if admin is not None:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    with fresh_database(kind, tmp) as url:
+        store = Store.open(url)
+        try:
+            upgrade(store.engine)
+            yield store
+        finally:
+            store.close()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
