@@ -113,6 +113,30 @@ def build_store(url: str, customers: int, workdir: Path) -> tuple[list[str], lis
     return ids, keys, reader, publisher
 
 
+def existing_store(url: str, upserts: int, seed: int) -> tuple[list[str], list[str], str, str, list[dict]]:
+    """A matched store used as it is (``--existing``): golden ids and CRM source keys to look up,
+    new reader and publisher keys, and the records to upsert: near-duplicates of stored
+    customers and new ones, half each (``bench_incremental.test_records``)."""
+    from sqlalchemy import select
+
+    from bench.bench_incremental import test_records
+    from mdm.api.keys import create_key
+    from mdm.store import Store
+    from mdm.store.migrate import upgrade
+    from mdm.store.tables import GoldenRecord, Xref
+
+    store = Store.open(url)
+    upgrade(store.engine)
+    with store.session() as session:
+        ids = list(session.scalars(select(GoldenRecord.id).where(GoldenRecord.status == "active").limit(20000)))
+        keys = list(session.scalars(select(Xref.source_key).where(Xref.system == "CRM").limit(20000)))
+        records = [record for _, record in test_records(session, upserts + 3, seed)]
+        reader = create_key(session, "reader", name="bench-reader").key
+        publisher = create_key(session, "publisher", system="BENCH", name="bench-publisher").key
+    store.close()
+    return ids, keys, reader, publisher, records
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -169,7 +193,8 @@ def report(name: str, seconds: float, latencies: list[float]) -> dict:
     return row
 
 
-async def main_async(args, port: int, ids: list[str], keys: list[str], reader: str, publisher: str) -> None:
+async def main_async(args, port: int, ids: list[str], keys: list[str], reader: str, publisher: str,
+                     records: list[dict] | None = None) -> None:
     base = f"http://127.0.0.1:{port}"
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
     rng = random.Random(2)
@@ -201,9 +226,15 @@ async def main_async(args, port: int, ids: list[str], keys: list[str], reader: s
         for name, call in scenarios:
             await run(client, call, min(200, args.requests), args.concurrency)  # warm up
             results[name] = report(name, *(await run(client, call, args.requests, args.concurrency)))
-        upsert = gql(UPSERT, lambda i: {"r": [{"key": f"B{i}", "given_name": rng.choice(FIRST), "family_name": f"Bench{i}",
-                                               "email": f"bench{i}@bench.example", "city": "Boston"}]}, publisher)
+        if records is None:
+            upsert = gql(UPSERT, lambda i: {"r": [{"key": f"B{i}", "given_name": rng.choice(FIRST),
+                                                   "family_name": f"Bench{i}", "email": f"bench{i}@bench.example",
+                                                   "city": "Boston"}]}, publisher)
+        else:
+            upsert = gql(UPSERT, lambda i: {"r": [records[i]]}, publisher)
         await run(client, upsert, 3, 1)  # warm up (loads the match model)
+        if records is not None:
+            records[:] = records[3:]
         results["upsert"] = report("upsert 1 record", *(await run(client, upsert, args.upserts, 1)))
     floor_p99 = results["floor (plain JSON)"]["p99"]
     for name in ("graphql by id", "graphql by source key"):
@@ -219,16 +250,27 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--upserts", type=int, default=40, help="sequential one-record upserts")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers")
+    parser.add_argument("--existing", metavar="URL",
+                        help="use this matched store as it is (it is written to: give a copy), e.g. the 1M store "
+                             "bench_e2e.py builds; the upserts are then near-duplicates of its customers and new ones")
+    parser.add_argument("--seed", type=int, default=7, help="with --existing: picks the records to upsert")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        records = None
         start = time.perf_counter()
-        ids, keys, reader, publisher = build_store(url, args.customers, Path(tmp))
-        print(f"store: {len(ids)} golden customers from {args.customers} records in {time.perf_counter() - start:.1f} s ({url.split(':')[0]})")
+        if args.existing:
+            url = args.existing
+            ids, keys, reader, publisher, records = existing_store(url, args.upserts, args.seed)
+            print(f"store: {url.split('@')[-1]} as it is ({len(ids)} golden ids sampled)")
+        else:
+            url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+            ids, keys, reader, publisher = build_store(url, args.customers, Path(tmp))
+            print(f"store: {len(ids)} golden customers from {args.customers} records in {time.perf_counter() - start:.1f} s "
+                  f"({url.split(':')[0]})")
         port = free_port()
         server = start_server(url, port, args.workers)
         try:
-            asyncio.run(main_async(args, port, ids, keys, reader, publisher))
+            asyncio.run(main_async(args, port, ids, keys, reader, publisher, records))
         finally:
             server.terminate()
             server.wait(timeout=10)

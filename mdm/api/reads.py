@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from mdm.store.tables import (
@@ -239,8 +239,8 @@ def page_of_golden(session: Session, where: PageFilter, first: int, after: str |
         query = query.where(pending if where.in_review else ~pending)
     if after:
         updated_at, gid = decode_cursor(after)
-        query = query.where(
-            or_(GoldenRecord.updated_at > updated_at, and_(GoldenRecord.updated_at == updated_at, GoldenRecord.id > gid))
-        )
+        # A row-value comparison: both databases seek to it in ix_golden_record_page.
+        query = query.where(tuple_(GoldenRecord.updated_at, GoldenRecord.id)
+                            > tuple_(literal(updated_at, GoldenRecord.updated_at.type), literal(gid, GoldenRecord.id.type)))
     rows = list(session.scalars(query.order_by(GoldenRecord.updated_at, GoldenRecord.id).limit(first + 1)))
     return Page(rows[:first], len(rows) > first)

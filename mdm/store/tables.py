@@ -109,6 +109,8 @@ class SourceRecordVersion(Base):
 
 class GoldenRecord(Base):
     __tablename__ = "golden_record"
+    # The API's lists: keyset pages in (updated_at, id) order within a domain and status.
+    __table_args__ = (Index("ix_golden_record_page", "domain", "status", "updated_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     domain: Mapped[str] = mapped_column(String(16), index=True)

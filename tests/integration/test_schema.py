@@ -62,3 +62,41 @@ def test_the_match_model_keeps_its_row_when_its_stamp_moves_first(db_url):
     assert columns() == ["domain", "rules_hash", "model", "trained_at"]
     assert row() == before
     store.close()
+
+
+def test_a_page_of_golden_records_is_read_in_index_order_not_sorted(store):
+    """The API's keyset page (first page and after a cursor) is a range of ix_golden_record_page:
+    no sort of every record of the domain per page."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event, text
+
+    from mdm.api.reads import PageFilter, encode_cursor, page_of_golden
+    from mdm.store.tables import GoldenRecord
+
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM golden_record" in statement and "LIMIT" in statement:
+            seen.append((statement, parameters))
+
+    with store.session() as s:
+        s.add_all([GoldenRecord(id=f"G{i:03d}", domain="customer", version=1, status="active", attributes={},
+                                lineage={}, created_at=stamp, updated_at=stamp.replace(minute=i % 7))
+                   for i in range(40)])
+        s.commit()
+        event.listen(store.engine, "before_cursor_execute", capture)
+        try:
+            first = page_of_golden(s, PageFilter(domain="customer"), 10, None)
+            after = page_of_golden(s, PageFilter(domain="customer"), 10, encode_cursor(first.rows[-1]))
+        finally:
+            event.remove(store.engine, "before_cursor_execute", capture)
+        every = s.execute(text("SELECT id FROM golden_record ORDER BY updated_at, id")).scalars().all()
+        assert [r.id for r in first.rows + after.rows] == every[:20]
+        assert len(seen) == 2
+        if store.engine.dialect.name == "sqlite":
+            for statement, parameters in seen:
+                plan = " ".join(str(row[-1]) for row in s.connection().exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, parameters))
+                assert "ix_golden_record_page" in plan and "TEMP B-TREE" not in plan, plan
