@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mdm.memory import release_free_heap
@@ -555,15 +555,20 @@ def _store_review(session, domain, rows: list[dict], touching: set[int] | None, 
     fresh = [r for r in rows if (r["left_record_id"], r["right_record_id"]) not in existing]
     again = [r for r in rows if (r["left_record_id"], r["right_record_id"]) in existing]
     _insert_candidates(session, fresh, now)
-    for r in again:
-        # A pair seen before returns to the queue only if no steward settled it.
-        session.execute(
-            update(MatchCandidate)
-            .where(and_(MatchCandidate.domain == domain, MatchCandidate.left_record_id == r["left_record_id"],
-                        MatchCandidate.right_record_id == r["right_record_id"],
-                        MatchCandidate.status.in_(("pending", "superseded"))))
-            .values(status="pending", match_weight=r["match_weight"], match_probability=r["match_probability"],
-                    explanation=r["explanation"], decided_at=None)
+    if again:
+        # A pair seen before returns to the queue only if no steward settled it. One executemany:
+        # re-clustering a large golden record re-decides hundreds of pairs.
+        table = MatchCandidate.__table__
+        session.connection().execute(
+            update(table)
+            .where(table.c.domain == bindparam("b_domain"), table.c.left_record_id == bindparam("b_left"),
+                   table.c.right_record_id == bindparam("b_right"),
+                   or_(table.c.status == "pending", table.c.status == "superseded"))  # no IN: executemany
+            .values(status="pending", match_weight=bindparam("b_weight"), match_probability=bindparam("b_prob"),
+                    explanation=bindparam("b_explanation", type_=table.c.explanation.type), decided_at=None),
+            [{"b_domain": domain, "b_left": r["left_record_id"], "b_right": r["right_record_id"],
+              "b_weight": r["match_weight"], "b_prob": r["match_probability"], "b_explanation": r["explanation"]}
+             for r in again],
         )
     return len(keys)
 
