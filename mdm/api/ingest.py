@@ -167,10 +167,13 @@ def upsert_records(
         outcome = store_records(session, system, domain, batch.records, now=now, load_id=load.id, correlation_id=correlation_id)
         finish_load(session, load, read=len(records), stored=outcome.stored, unchanged=outcome.unchanged,
                     rejects=batch.rejects, now=now)
-        session.commit()
         if outcome.stored and domain in MATCHED_DOMAINS:
+            # Stored and matched in one transaction (match_domain commits both): one durable
+            # commit per request, and a request that fails leaves nothing half done.
             match_domain(session, domain, rules_for(domain), now=now, correlation_id=correlation_id,
                          max_bulk=MAX_BULK_IN_REQUEST)
+        else:
+            session.commit()
         response = UpsertResponse(
             system, domain, _record_results(session, system, domain, records, batch, set(outcome.record_ids)),
             correlation_id=correlation_id,
@@ -273,8 +276,7 @@ def delete_record(
         already = record.deleted
         if not already:
             mark_deleted(session, system, domain, [key], now=now, correlation_id=correlation_id)
-            session.commit()
-            if domain in MATCHED_DOMAINS:
+            if domain in MATCHED_DOMAINS:  # marked and re-matched in one transaction, as upserts are
                 match_domain(session, domain, rules_for(domain), now=now, correlation_id=correlation_id,
                              max_bulk=MAX_BULK_IN_REQUEST)
         status = None
