@@ -26,11 +26,10 @@ def domain_lock(session: Session, domain: str) -> Iterator[None]:
             yield
             return
         key = int.from_bytes(hashlib.sha256(f"mdm-match:{domain}".encode()).digest()[:8], "big", signed=True)
-        with engine.connect() as conn:
+        # Autocommit: a session-level advisory lock needs no transaction around it (two round trips, not four).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            conn.commit()
             try:
                 yield
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
