@@ -21,6 +21,7 @@ from strawberry.extensions import (
 
 from mdm.api.errors import should_mask_error
 from mdm.api.mutations import Mutation
+from mdm.api.publishing import PublishingMutation, PublishingQuery
 from mdm.api.queries import Query
 from mdm.api.steward import StewardMutation, StewardQuery
 from mdm.api.subscriptions import Subscription
@@ -42,8 +43,8 @@ LIMIT_RULES = (
 
 def build_schema(extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
     return strawberry.Schema(
-        query=merge_types("Query", (Query, StewardQuery)),
-        mutation=merge_types("Mutation", (Mutation, StewardMutation)),
+        query=merge_types("Query", (Query, StewardQuery, PublishingQuery)),
+        mutation=merge_types("Mutation", (Mutation, StewardMutation, PublishingMutation)),
         subscription=Subscription,
         config=StrawberryConfig(scalar_map={BigInt: BIG_INT}),
         extensions=[

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 import typer
 from pydantic import ValidationError
 from rich.table import Table
-from sqlalchemy import select
 
 from mdm.cli.app import app, console, fail, open_store
 from mdm.cli.setup import ensure_schema
@@ -17,7 +16,6 @@ from mdm.logging import configure_logging
 from mdm.publish import subscribers as service
 from mdm.publish.dispatcher import run_dispatcher
 from mdm.publish.settings import PublishSettings
-from mdm.store.publishing_tables import Subscriber
 
 subscriber_app = typer.Typer(help="Manage the systems that receive change events.", no_args_is_help=True)
 app.add_typer(subscriber_app, name="subscriber")
@@ -103,7 +101,7 @@ def add(
             max_attempts=max_attempts, from_sequence=1 if from_beginning else from_sequence,
         )
     except ValidationError as exc:
-        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        fail(str(service.spec_error(exc)))
     info = _service(service.add_subscriber, spec, now=_now())
     console.print(f"added subscriber [bold]{info.name}[/] -> {info.target} (from sequence {info.cursor + 1})")
     if info.secret:
@@ -180,23 +178,8 @@ def rotate_secret(
     secret: str | None = typer.Option(None, help="the new signing secret whsec_... (default: generated)"),
 ) -> None:
     """Give a webhook subscriber a new signing secret; later deliveries are signed with it."""
-    new = _service(_rotate_secret, name, secret, now=_now())
+    new = _service(service.rotate_secret, name, now=_now(), secret=secret)
     console.print(f"new signing secret of {name} (shown once): {new}")
-
-
-def _rotate_secret(session, name: str, secret: str | None, *, now: datetime) -> str:
-    sub = session.scalars(select(Subscriber).where(Subscriber.name == name)).one_or_none()
-    if sub is None:
-        raise service.SubscriberError(f"no subscriber named {name!r}")
-    if sub.sink_kind != "webhook":
-        raise service.SubscriberError(f"{name} publishes to RabbitMQ; only webhooks are signed")
-    try:
-        sub.secret = service.WebhookTarget(url=sub.sink["url"], secret=secret or service.new_secret()).secret
-    except ValidationError as exc:
-        raise service.SubscriberError("; ".join(e["msg"] for e in exc.errors())) from None
-    sub.updated_at = now
-    session.commit()
-    return sub.secret
 
 
 @subscriber_app.command()

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -298,3 +298,22 @@ def redrive(session: Session, name: str, *, now: datetime, sequences: list[int] 
     session.commit()
     return count
 
+
+def rotate_secret(session: Session, name: str, *, now: datetime, secret: str | None = None) -> str:
+    """Give a webhook subscriber a new signing secret (generated when not
+    given); later deliveries are signed with it. Returns the secret."""
+    sub = _get(session, name, lock=True)
+    if sub.sink_kind != "webhook":
+        raise SubscriberError(f"{name} publishes to RabbitMQ; only webhooks are signed")
+    try:
+        sub.secret = WebhookTarget(url=sub.sink["url"], secret=secret or new_secret()).secret
+    except ValidationError as exc:
+        raise SubscriberError("; ".join(e["msg"] for e in exc.errors())) from None
+    sub.updated_at = now
+    session.commit()
+    return sub.secret
+
+
+def spec_error(exc: ValidationError) -> SubscriberError:
+    """A SubscriberSpec validation failure as one readable message naming each field."""
+    return SubscriberError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
