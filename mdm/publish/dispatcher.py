@@ -9,10 +9,11 @@ Each subscriber has its own worker task, queue and cursor, so a slow or
 failing subscriber never holds back another. A worker claims a batch, sends
 each golden record's events one after the other and different records
 concurrently, then settles the batch (delete, retry later, dead-letter, or
-pause the subscriber) by the policy in `mdm.publish.policy`. Several batches
-of a subscriber may be in flight at once (`pipeline`): a claim never takes
-an event whose record still has an earlier one pending, in flight or not,
-so batches cannot overtake each other within a record."""
+pause the subscriber) by the policy in `mdm.publish.policy`. With a
+backlog, several batches of a subscriber may be in flight at once
+(`pipeline`): a claim never takes an event whose record still has an
+earlier one pending, in flight or not, so batches cannot overtake each
+other within a record."""
 
 from __future__ import annotations
 
@@ -216,21 +217,34 @@ class Dispatcher:
 
     async def deliver(self, sub: SubscriberView, sink: Sink, halt: asyncio.Event | None) -> int:
         """Claim, send and settle batches until nothing is due (halt None) or
-        until halted. Up to `pipeline` batches are claimed and in flight at
-        once, each in its own lane (claim, send, settle); claims take disjoint
-        rows (SKIP LOCKED) and cannot overtake one another, since a batch
-        being claimed or in flight is still pending and so holds back later
-        events of its records until it is settled."""
+        until halted. One claim runs at a time; another batch is claimed while
+        earlier ones are in flight only when the last claim came back full (a
+        backlog), up to `pipeline` batches, each in its own lane (claim, send,
+        settle). Caught up, lanes would only split the same events into more,
+        smaller batches, and their claims cost the CPU that delivery needs.
+        Claims take disjoint rows (SKIP LOCKED) and cannot overtake one
+        another, since a batch being claimed or in flight is still pending and
+        so holds back later events of its records until it is settled."""
         total = 0
         gate = asyncio.Semaphore(self.config.concurrency)
         lanes: set[asyncio.Task] = set()
         wake = self._wakers.setdefault(sub.id, asyncio.Event())
         settles = 0  # batches settled so far; a claim that found nothing waits for the next
         starved_at: int | None = None
+        claiming = False
+        backlog = True  # the last claim took a whole batch: more may be due now
+        claimed_one = asyncio.Event()
 
         async def lane() -> tuple[int, int]:
+            nonlocal claiming, backlog
             before = settles
-            claimed = await asyncio.to_thread(self.claim, sub)
+            claiming = True
+            try:
+                claimed = await asyncio.to_thread(self.claim, sub)
+            finally:
+                claiming = False
+                claimed_one.set()
+            backlog = len(claimed) >= self.config.batch_size
             if not claimed:
                 return 0, before
             return await self.send_and_settle(sub, sink, claimed, gate), before
@@ -238,15 +252,22 @@ class Dispatcher:
         try:
             while True:
                 halted = halt is not None and halt.is_set()
-                if not halted and starved_at is None and len(lanes) < max(1, self.config.pipeline):
+                if (
+                    not halted and starved_at is None and not claiming and (backlog or not lanes)
+                    and len(lanes) < max(1, self.config.pipeline)
+                ):
                     wake.clear()
+                    claimed_one.clear()
                     lanes.add(asyncio.create_task(lane()))
-                    # Let this claim start before the next lane's, so they take consecutive batches.
+                    # Let this claim start before the loop looks again.
                     await asyncio.sleep(0)
                     continue
                 if lanes:
-                    done, lanes = await asyncio.wait(lanes, return_when=asyncio.FIRST_COMPLETED)
-                    for task in done:
+                    claim_done = asyncio.create_task(claimed_one.wait())
+                    done, _ = await asyncio.wait({*lanes, claim_done}, return_when=asyncio.FIRST_COMPLETED)
+                    claim_done.cancel()
+                    for task in done & lanes:
+                        lanes.discard(task)
                         sent, before = task.result()
                         if sent:
                             total += sent
@@ -255,11 +276,13 @@ class Dispatcher:
                         elif settles == before:
                             # Nothing claimable now; more may be after the next settle.
                             starved_at = settles
+                    claimed_one.clear()
                     continue
                 if halted or halt is None:
                     return total
                 await wait_any((halt, wake), self.config.poll_interval)
                 starved_at = None
+                backlog = True
         except BaseException:
             # Let the batches in flight finish and settle before giving up.
             await asyncio.gather(*lanes, return_exceptions=True)
