@@ -80,11 +80,16 @@ def test_two_dispatchers_share_the_work_without_sending_twice(store, db_url, rec
     subscribe(store, receiver.url("/slow/20"))
     with store.session() as session:
         rows = add_events(session, 300, subjects=60)
-    processes = [
-        dispatcher_process(db_url, "--once", "--batch-size", "10", "--concurrency", "4") for _ in range(2)
-    ]
-    for p in processes:
-        assert p.wait(60) == 0
+    # Long-running, as deployed: with --once, a process that looks while the
+    # other holds the routing lock finds nothing due and exits, as it should.
+    processes = [dispatcher_process(db_url, "--batch-size", "10", "--concurrency", "4") for _ in range(2)]
+    try:
+        receiver.wait_for(300, timeout=60)
+    finally:
+        for p in processes:
+            p.send_signal(signal.SIGTERM)
+        for p in processes:
+            assert p.wait(30) == 0
     got = receiver.delivered()
     counts = Counter(r["id"] for r in got)
     assert set(counts) == {r["event_id"] for r in rows}
