@@ -86,7 +86,8 @@ class Decision(_Frozen):
 
     attribute: str
     value: Any
-    winner: Candidate | None
+    # None for a steward override or no candidate; the stored lineage leaves it out then.
+    winner: Candidate | None = None
     strategy: str
     rule: str
     tie_breaker: str | None = None

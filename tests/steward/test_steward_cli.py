@@ -9,7 +9,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from mdm.cli import app
-from mdm.store.tables import AuditLog, GoldenOverride, MatchCandidate, StewardDecision, Xref
+from mdm.resolve import lookup
+from mdm.store.tables import AuditLog, GoldenOverride, GoldenRecord, MatchCandidate, StewardDecision, Xref
 from steward_seed import sqlite_copy
 
 runner = CliRunner()
@@ -77,3 +78,23 @@ def test_override_unpin_split_and_bulk_from_the_command_line(cli_store):
     assert "give exactly one" in runner.invoke(app, ["steward", "bulk", "--domain", "customer"]).output
     rejected = mdm("bulk", "--domain", "customer", "--reject-below", "0.8")
     assert "bulk_not_a_match" in rejected or "nothing to decide" in rejected
+
+
+def test_explain_shows_a_pinned_value_as_the_stewards(cli_store):
+    with cli_store.session() as s:
+        rows = s.execute(select(Xref.golden_id, Xref.record_id).order_by(Xref.record_id)).all()
+    members: dict[str, list[int]] = {}
+    for gid, rid in rows:
+        members.setdefault(gid, []).append(rid)
+    golden = next(g for g, rids in members.items() if len(rids) >= 3)
+    mdm("override", golden, "segment", "Key account", "--reason", "sales asked", "--actor", "cli:ann")
+    with cli_store.session() as s:
+        decision = lookup.decisions(s.get(GoldenRecord, golden).lineage)["segment"]
+    # A pinned value has no winning candidate: every source value lost to the steward.
+    assert decision.winner is None and decision.value == "Key account"
+    assert decision.override.actor == "cli:ann" and decision.override.reason == "sales asked"
+    assert decision.candidates and all(c.outcome == "lost" for c in decision.candidates)
+    result = runner.invoke(app, ["explain", golden])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("│ segment")]
+    assert "Key account" in line and "steward" in line and "cli:ann" in line
