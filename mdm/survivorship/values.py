@@ -5,6 +5,7 @@ Values arrive JSON-ready (strings, ISO dates, decimals as strings), so
 """
 
 import json
+import math
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -24,12 +25,16 @@ def identity(value: Any) -> str:
 
 
 def as_number(value: Any) -> Decimal | None:
+    """A finite number, else None: NaN and infinities (a float column's
+    missing values) are not numbers to compare or validate."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, int):
         return Decimal(value)
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
     if isinstance(value, float):
-        return Decimal(str(value))
+        return Decimal(str(value)) if math.isfinite(value) else None
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         try:
             return Decimal(value.strip())

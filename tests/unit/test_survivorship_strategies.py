@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
 from mdm.survivorship import MemberRecord, candidates_for, decide, load_survivorship
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -330,3 +332,11 @@ def test_same_source_as_falls_back_when_the_winning_record_has_no_value():
         "customer.city[0]: same_source_as address_line1: could not decide: "
         "the record that won address_line1 (ERP:ERP-1) has no valid city"
     ]
+
+
+@pytest.mark.parametrize("strategy", ["max", "min"])
+def test_max_and_min_decide_with_a_nan_among_the_values(strategy):
+    # Not numbers, so the values order as text; deciding must not raise.
+    members = [record(1, "ERP", on(5), credit_limit=float("nan")), record(2, "CRM", on(1), credit_limit="10000")]
+    decision = decide(rules([strategy], attribute="credit_limit"), "credit_limit", members, now=NOW)
+    assert decision.winner is not None and [t.outcome for t in decision.candidates].count("won") == 1

@@ -81,3 +81,18 @@ def test_gtin_drops_a_code_that_is_not_14_digits():
 def test_the_first_failing_rule_is_the_reason():
     checks = ["not_empty", {"regex": "[0-9]+"}]
     assert validate_value(rules("tax_id", checks), "tax_id", "DE-12") == "invalid: does not match [0-9]+"
+
+
+@pytest.mark.parametrize(("bad", "shown"), [(float("nan"), "NaN"), (float("inf"), "Infinity"), (float("-inf"), "-Infinity")])
+@pytest.mark.parametrize("check", ["non_negative", "positive"])
+def test_nan_and_infinity_are_not_numbers(check, bad, shown):
+    # A float column's missing values arrive as NaN; comparing them raised before.
+    assert validate_value(rules("credit_limit", [check]), "credit_limit", bad) == f"invalid: not a number: {shown}"
+
+
+def test_a_nan_from_the_preferred_source_is_dropped_and_the_next_source_wins():
+    decision = decide(
+        rules("credit_limit", ["non_negative"]), "credit_limit", members("credit_limit", float("nan"), "2500.00"), now=NOW
+    )
+    assert decision.value == "2500.00"
+    assert [t.outcome for t in decision.candidates] == ["dropped", "won"]
