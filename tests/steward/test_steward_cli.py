@@ -56,14 +56,23 @@ def test_queue_merge_undo_from_the_command_line(cli_store):
         assert s.get(StewardDecision, decision_id(merged)).undone_by is not None
 
 
-def test_override_unpin_split_and_bulk_from_the_command_line(cli_store):
-    with cli_store.session() as s:
+def members_by_golden(store) -> dict[str, list[int]]:
+    with store.session() as s:
         rows = s.execute(select(Xref.golden_id, Xref.record_id).order_by(Xref.record_id)).all()
     members: dict[str, list[int]] = {}
     for gid, rid in rows:
         members.setdefault(gid, []).append(rid)
+    return members
+
+
+def a_golden_with_three_members(members: dict[str, list[int]]) -> str:
     # Picked by member ids, not by golden id: ids are ULIDs, random within a millisecond.
-    golden = next(g for g, rids in members.items() if len(rids) >= 3)
+    return next(g for g, rids in members.items() if len(rids) >= 3)
+
+
+def test_override_unpin_split_and_bulk_from_the_command_line(cli_store):
+    members = members_by_golden(cli_store)
+    golden = a_golden_with_three_members(members)
     pinned = mdm("override", golden, "segment", "Key account", "--reason", "sales asked")
     assert "mdm.customer.updated" in pinned
     refused = runner.invoke(app, ["steward", "override", golden, "email", "not an email", "--reason", "x"])
@@ -81,12 +90,7 @@ def test_override_unpin_split_and_bulk_from_the_command_line(cli_store):
 
 
 def test_explain_shows_a_pinned_value_as_the_stewards(cli_store):
-    with cli_store.session() as s:
-        rows = s.execute(select(Xref.golden_id, Xref.record_id).order_by(Xref.record_id)).all()
-    members: dict[str, list[int]] = {}
-    for gid, rid in rows:
-        members.setdefault(gid, []).append(rid)
-    golden = next(g for g, rids in members.items() if len(rids) >= 3)
+    golden = a_golden_with_three_members(members_by_golden(cli_store))
     mdm("override", golden, "segment", "Key account", "--reason", "sales asked", "--actor", "cli:ann")
     with cli_store.session() as s:
         decision = lookup.decisions(s.get(GoldenRecord, golden).lineage)["segment"]
