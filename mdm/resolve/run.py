@@ -432,11 +432,19 @@ def _write_review(session, domain, frame, result, labels, barred: set, now) -> i
                    or_(MatchCandidate.left_record_id.in_(chunk), MatchCandidate.right_record_id.in_(chunk)))
             .values(status="superseded", decided_at=now)
         )
+    # The domain's stored pairs, read once: looked up per batch, each lookup
+    # would run against a table this loop keeps growing (on PostgreSQL with
+    # statistics from before the run: a scan per lookup, seconds each at 1M).
+    existing = {
+        (left, right) for left, right in session.execute(
+            select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(MatchCandidate.domain == domain)
+        )
+    }
     # Stored a batch at a time: a million-record run has hundreds of
     # thousands of review pairs, each with its explanation.
     stored = 0
     for rows in _review_rows(domain, result, labels, barred, now):
-        stored += _store_review(session, domain, rows, None, set(), now)
+        stored += _store_review(session, domain, rows, None, set(), now, existing=existing)
     return stored
 
 
@@ -517,11 +525,16 @@ def _insert_candidates(session, rows: list[dict], now) -> None:
         insert_plain(session, MatchCandidate, CANDIDATE_COLUMNS, plain[start : start + WRITE_CHUNK])
 
 
-def _store_review(session, domain, rows: list[dict], touching: set[int] | None, among: set[int], now) -> int:
+def _store_review(
+    session, domain, rows: list[dict], touching: set[int] | None, among: set[int], now,
+    existing: set[tuple[int, int]] | None = None,
+) -> int:
     """Supersede the pending candidates this run re-decided, then store ``rows``.
 
     Re-decided: a pair with a record in ``touching``, or both records in
-    ``among`` (``touching`` None: the caller superseded them already)."""
+    ``among`` (``touching`` None: the caller superseded them already).
+    ``existing``: the domain's stored (left, right) pairs when the caller
+    has them (kept up to date here); else they are looked up for ``rows``."""
     ids = [] if touching is None else sorted(touching | among)
     stale: list[int] = []
     for start in range(0, len(ids), CHUNK):
@@ -542,19 +555,21 @@ def _store_review(session, domain, rows: list[dict], touching: set[int] | None, 
     if not rows:
         return 0
     keys = {(r["left_record_id"], r["right_record_id"]) for r in rows}
-    existing = set()
-    for start in range(0, len(rows), CHUNK):
-        lefts = [r["left_record_id"] for r in rows[start : start + CHUNK]]
-        existing.update(
-            session.execute(
-                select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
-                    MatchCandidate.domain == domain, MatchCandidate.left_record_id.in_(lefts)
-                )
-            ).all()
-        )
+    if existing is None:
+        existing = set()
+        for start in range(0, len(rows), CHUNK):
+            lefts = [r["left_record_id"] for r in rows[start : start + CHUNK]]
+            existing.update(
+                session.execute(
+                    select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
+                        MatchCandidate.domain == domain, MatchCandidate.left_record_id.in_(lefts)
+                    )
+                ).all()
+            )
     fresh = [r for r in rows if (r["left_record_id"], r["right_record_id"]) not in existing]
     again = [r for r in rows if (r["left_record_id"], r["right_record_id"]) in existing]
     _insert_candidates(session, fresh, now)
+    existing |= keys
     if again:
         # A pair seen before returns to the queue only if no steward settled it. One executemany:
         # re-clustering a large golden record re-decides hundreds of pairs.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from mdm.ingest import load_file, load_mapping
 from mdm.resolve.run import match_domain
@@ -18,7 +18,9 @@ from mdm.settings import BUNDLED_RULES_DIR
 from mdm.store import Store
 from mdm.store.migrate import upgrade
 from mdm.store.source_records import mark_deleted
-from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, MatchModelRow, OutboxEvent, SourceRecord, Xref
+from mdm.store.tables import (
+    GoldenAlias, GoldenRecord, GoldenRecordVersion, MatchCandidate, MatchModelRow, OutboxEvent, SourceRecord, Xref,
+)
 
 SEED = Path(__file__).resolve().parents[2] / "seed_data"
 CUSTOMER_FILES = ["erp_customers", "crm_accounts", "crm_contacts", "wms_ship_to"]
@@ -289,3 +291,29 @@ def test_a_bulk_run_leaves_planner_statistics_on_postgresql(store):
             "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE schemaname = current_schema()"
         )).all())
     assert all(analyzed.get(table) is not None for table in BULK_TABLES), analyzed
+
+
+def test_a_retrain_keeps_one_candidate_per_pair_and_the_stewards_verdicts(matched):
+    def candidates() -> dict[tuple[int, int], str]:
+        with matched.session() as s:
+            rows = s.execute(select(MatchCandidate.left_record_id, MatchCandidate.right_record_id, MatchCandidate.status)
+                             .where(MatchCandidate.domain == "customer", MatchCandidate.kind == "match")).all()
+        pairs = [(lo, hi) for lo, hi, _ in rows]
+        assert len(pairs) == len(set(pairs)), "a pair stored twice"
+        return {(lo, hi): status for lo, hi, status in rows}
+
+    before = candidates()
+    pending = sorted(pair for pair, status in before.items() if status == "pending")
+    assert len(pending) >= 2
+    rejected = pending[0]
+    with matched.session() as s:
+        s.execute(update(MatchCandidate).where(MatchCandidate.left_record_id == rejected[0],
+                                               MatchCandidate.right_record_id == rejected[1])
+                  .values(status="rejected"))
+        s.commit()
+    report = match(matched, retrain=True)
+    assert report.mode == "bulk"
+    after = candidates()
+    assert after[rejected] == "rejected"
+    # The same data and rules: every other pair is back in the queue, none is new.
+    assert {pair for pair, status in after.items() if status == "pending"} == set(pending[1:])
