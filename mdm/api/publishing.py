@@ -164,9 +164,9 @@ async def _call(info: Info, fn, *args, **kwargs):
     """Run a subscriber service call; its refusals reach the caller as they are."""
     try:
         return await info.context.db(fn, *args, **kwargs)
+    except service.SubscriberNotFound as exc:
+        raise NotFound(str(exc)) from None
     except service.SubscriberError as exc:
-        if str(exc).startswith("no subscriber named"):
-            raise NotFound(str(exc)) from None
         raise DomainError(str(exc)) from None
 
 

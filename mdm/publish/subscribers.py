@@ -35,6 +35,10 @@ class SubscriberError(ValueError):
     """A subscriber request that cannot be done; the message says why."""
 
 
+class SubscriberNotFound(SubscriberError):
+    """No subscriber has that name."""
+
+
 def new_secret() -> str:
     """A Standard Webhooks secret: `whsec_` + base64 of 24 random bytes."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
@@ -158,7 +162,7 @@ def _get(session: Session, name: str, *, lock: bool = False) -> Subscriber:
         query = query.with_for_update()
     sub = session.execute(query).scalar_one_or_none()
     if sub is None:
-        raise SubscriberError(f"no subscriber named {name!r}")
+        raise SubscriberNotFound(f"no subscriber named {name!r}")
     return sub
 
 
