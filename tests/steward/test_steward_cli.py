@@ -31,6 +31,18 @@ def mdm(*args: str) -> str:
     return result.output
 
 
+def table_row(output: str, first_cell: str) -> list[str]:
+    """The cells of a rich table row, with text the terminal's width wrapped joined back up."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"│ {first_cell} "))
+    pieces: list[list[str]] = []
+    for line in lines[start:]:
+        if not line.startswith("│"):
+            break
+        pieces.append([cell.strip() for cell in line.strip("│").split("│")])
+    return [" ".join(p for p in column if p) for column in zip(*pieces)]
+
+
 def decision_id(output: str) -> int:
     return int(re.search(r"decision (\d+)", output).group(1))
 
@@ -100,5 +112,5 @@ def test_explain_shows_a_pinned_value_as_the_stewards(cli_store):
     assert decision.candidates and all(c.outcome == "lost" for c in decision.candidates)
     result = runner.invoke(app, ["explain", golden])
     assert result.exit_code == 0, result.output
-    [line] = [line for line in result.output.splitlines() if line.startswith("│ segment")]
-    assert "Key account" in line and "steward" in line and "cli:ann" in line
+    cells = table_row(result.output, "segment")
+    assert "Key account" in cells and "steward" in cells and "cli:ann" in cells
