@@ -9,6 +9,8 @@ fewer than the pairs.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +26,10 @@ from mdm.match.rules import ELSE, NULL
 LARGE_PAIRS = 1_000_000
 PAIR_CHUNK = 4_000_000
 SMALL_ROWS = 256  # frames up to this size are coded on plain Python
+# Comparisons of a large batch run two at a time: numpy, pandas' hash tables
+# and rapidfuzz release the GIL, and one comparison alone keeps ~1.2 cores busy.
+COMPARE_THREADS = 2
+PARALLEL_COMPARE_PAIRS = 200_000
 
 if TYPE_CHECKING:
     from mdm.match.rules import ComparisonSpec, MatchRules
@@ -117,13 +123,24 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) 
     # Pairs a chunk at a time: a comparison's temporaries (codes per pair,
     # distinct value pairs, scores) then scale with the chunk, not with tens
     # of millions of pairs; distinct pairs are deduplicated within a chunk.
-    for start in range(0, len(lp), PAIR_CHUNK):
-        chunk_l, chunk_r = lp[start : start + PAIR_CHUNK], rp[start : start + PAIR_CHUNK]
-        for k, comparison in enumerate(rules.comparisons):
-            out[start : start + len(chunk_l), k] = _levels_of(comparison, columns, chunk_l, chunk_r)
-        if len(lp) > LARGE_PAIRS:
-            release_free_heap()  # the chunk's temporaries, before the next chunk's
+    threads = COMPARE_THREADS if len(lp) >= PARALLEL_COMPARE_PAIRS else 1
+    if threads > 1:
+        for column in _columns_of(rules):
+            columns[column]  # factorized once, before the threads share the cache
+    with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
+        for start in range(0, len(lp), PAIR_CHUNK):
+            chunk_l, chunk_r = lp[start : start + PAIR_CHUNK], rp[start : start + PAIR_CHUNK]
+            work = [(comparison, columns, chunk_l, chunk_r) for comparison in rules.comparisons]
+            results = pool.map(_levels_of, *zip(*work)) if pool is not None else (_levels_of(*w) for w in work)
+            for k, hit in enumerate(results):
+                out[start : start + len(chunk_l), k] = hit
+            if len(lp) > LARGE_PAIRS:
+                release_free_heap()  # the chunk's temporaries, before the next chunk's
     return out
+
+
+def _columns_of(rules: MatchRules) -> list[str]:
+    return list(dict.fromkeys(spec.column or c.field for c in rules.comparisons for spec in c.levels if spec.kind != ELSE))
 
 
 def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray, rp: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ and shared by all its threshold levels::
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein, Prefix
+from rapidfuzz.distance import OSA, DamerauLevenshtein, Jaro, JaroWinkler, Levenshtein, Prefix
 
 from mdm.match.registry import level_kinds
 
@@ -100,7 +100,12 @@ def levenshtein(values, left, right, cutoff=None):
 @at_most
 def damerau_levenshtein(values, left, right, cutoff=None):
     """Edits, a transposition of neighbours counting as one."""
-    return pairwise(DamerauLevenshtein.distance, values, left, right, score_cutoff=_edits(cutoff), dtype=np.int32)
+    edits = _edits(cutoff)
+    # Up to one edit, Damerau-Levenshtein and optimal string alignment agree
+    # (one edit is a valid alignment of either), and rapidfuzz's bit-parallel
+    # OSA is ~2.5x faster: phones, emails and tax ids at 1M records.
+    scorer = OSA.distance if edits is not None and edits <= 1 else DamerauLevenshtein.distance
+    return pairwise(scorer, values, left, right, score_cutoff=edits, dtype=np.int32)
 
 
 @register("token_set")

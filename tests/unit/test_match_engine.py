@@ -45,3 +45,22 @@ def test_existing_model_scores_new_pairs_like_the_bulk_run(febrl_subset, result)
     rescored, levels = score_pairs(df, pairs["left"], pairs["right"], rules, result.model)
     np.testing.assert_allclose(rescored["match_weight"], pairs["match_weight"])
     assert np.array_equal(levels, result.levels[:50])
+
+
+def test_comparisons_run_two_at_a_time_give_the_levels_of_one_at_a_time(febrl_subset, monkeypatch):
+    import mdm.match.compare as compare
+
+    df, _ = febrl_subset
+    rules = load_rules(ROOT / "rules" / "customer.yaml")
+    frame = compare.ensure_prepared(df, rules)
+    # Every pair among the first 400 records: ~80k pairs, in chunks of 30k.
+    ids = frame.index.to_numpy()[:400]
+    left, right = (a.ravel() for a in np.meshgrid(ids, ids))
+    left, right = left[left < right], right[left < right]
+    monkeypatch.setattr(compare, "PAIR_CHUNK", 30_000)
+    monkeypatch.setattr(compare, "PARALLEL_COMPARE_PAIRS", 0)
+    threaded = compare.comparison_levels(frame, left, right, rules)
+    monkeypatch.setattr(compare, "COMPARE_THREADS", 1)
+    serial = compare.comparison_levels(frame, left, right, rules)
+    assert len(np.unique(serial)) > 3  # the pairs hit many levels, not just "else"
+    assert np.array_equal(threaded, serial)

@@ -3,9 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 
 from mdm.match import comparison_levels, parse_rules
+from mdm.match.registry import level_kinds
 
 
 def rules_for(field: str, levels: list, features: dict | None = None):
@@ -42,6 +45,25 @@ def test_levenshtein_counts_edits():
 
 def test_damerau_levenshtein_counts_a_transposition_once():
     assert level_of("phone", ["null", "exact", "damerau_levenshtein <= 1", "else"], "+15551234567", "+15551243567") == 2
+
+
+def test_damerau_levenshtein_up_to_two_still_counts_moves_across_a_character():
+    # "CA" -> "ABC" is two Damerau-Levenshtein edits, three optimal-alignment ones:
+    # only thresholds of one edit may take the faster OSA scorer.
+    assert level_of("tax_id", ["null", "exact", "damerau_levenshtein <= 2", "else"], "CA", "ABC") == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text("ab12", max_size=6), st.text("ab12", max_size=6)), min_size=1, max_size=40))
+def test_damerau_levenshtein_within_one_edit_agrees_with_the_full_distance(pairs):
+    values = np.array(sorted({v for pair in pairs for v in pair}), dtype=object)
+    code = {v: i for i, v in enumerate(values)}
+    left = np.array([code[a] for a, _ in pairs])
+    right = np.array([code[b] for _, b in pairs])
+    kind = level_kinds["damerau_levenshtein"]
+    expected = np.array([DamerauLevenshtein.distance(a, b) <= 1 for a, b in pairs])
+    assert (kind(values, left, right, 1) == expected).all()
+    assert (kind.score(values, left, right, 1) == [min(DamerauLevenshtein.distance(a, b), 2) for a, b in pairs]).all()
 
 
 def test_token_set_ignores_word_order_and_extra_words():
