@@ -12,6 +12,7 @@ its candidates with ``pairs_for`` by looking up its own key values.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +30,7 @@ KEY_SEPARATOR = "|"
 # Up to this many key rows, candidate pairs come from plain Python (an
 # incremental run's core): pandas' fixed costs would dominate.
 SMALL_KEY_ROWS = 2000
+BLOCKING_THREADS = 2
 
 
 def blocking_keys(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
@@ -130,23 +132,36 @@ def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | No
     keys = blocking_keys(df, rules) if keys is None else keys
     if len(keys) <= SMALL_KEY_ROWS:
         return _candidate_pairs_small(keys, rules)
-    keys = keys[_block_sizes(keys) <= _limits(keys, rules)]
-    ids = _sorted_unique(keys["record_id"].to_numpy(np.int64))
-    position = np.searchsorted(ids, keys["record_id"].to_numpy(np.int64))
+    record_ids = keys["record_id"].to_numpy(np.int64)
+    ids = _sorted_unique(record_ids)
+    position = np.searchsorted(ids, record_ids)
     values = keys["key_value"].to_numpy()
+    limits = rules.blocking.limits()
     n = max(len(ids), 1)
-    # One key at a time, each key's pairs reduced to sorted unique codes
-    # (lo * n + hi over positions) before the union: memory holds one key's
-    # raw pairs, not every key's at once.
-    found = []
-    for rows in keys.groupby("key_name", sort=False).indices.values():
+
+    def codes_of(name: str, rows: np.ndarray) -> np.ndarray:
+        # One key's pairs as sorted unique codes (lo * n + hi over positions):
+        # memory holds a key's raw pairs, not every key's at once.
         block = pd.factorize(values[rows])[0]
-        left, right = pairs_within_blocks(block, position[rows])
+        sizes = np.bincount(block + 1)  # slot 0: missing values, never a block
+        keep = (block >= 0) & (sizes[block + 1] <= limits[name])
+        left, right = pairs_within_blocks(block[keep], position[rows][keep])
         lo, hi = np.minimum(left, right), np.maximum(left, right)
         del left, right
-        found.append(pd.unique((lo * n + hi)[lo != hi]))
-        del lo, hi
-    codes = _sorted_unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+        codes = pd.unique((lo * n + hi)[lo != hi])
+        codes.sort()
+        return codes
+
+    groups = keys.groupby("key_name", sort=False).indices
+    # Two keys at a time: sorting, pair making and int64 hashing release the GIL.
+    with ThreadPoolExecutor(BLOCKING_THREADS) as pool:
+        found = list(pool.map(codes_of, groups.keys(), groups.values()))
+    if not found:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    codes = np.concatenate(found)
+    codes.sort(kind="stable")  # a merge of the keys' sorted runs
+    if len(codes):
+        codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
     return ids[codes // n], ids[codes % n]
 
 
