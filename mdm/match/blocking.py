@@ -156,9 +156,7 @@ def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | No
     # Two keys at a time: sorting, pair making and int64 hashing release the GIL.
     with ThreadPoolExecutor(BLOCKING_THREADS) as pool:
         found = list(pool.map(codes_of, groups.keys(), groups.values()))
-    if not found:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    codes = np.concatenate(found)
+    codes = np.concatenate(found) if found else np.empty(0, np.int64)
     codes.sort(kind="stable")  # a merge of the keys' sorted runs
     if len(codes):
         codes = codes[np.r_[True, codes[1:] != codes[:-1]]]

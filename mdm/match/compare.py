@@ -131,8 +131,8 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) 
         for start in range(0, len(lp), PAIR_CHUNK):
             chunk_l, chunk_r = lp[start : start + PAIR_CHUNK], rp[start : start + PAIR_CHUNK]
             work = [(comparison, columns, chunk_l, chunk_r) for comparison in rules.comparisons]
-            results = pool.map(_levels_of, *zip(*work)) if pool is not None else (_levels_of(*w) for w in work)
-            for k, hit in enumerate(results):
+            run = map if pool is None else pool.map
+            for k, hit in enumerate(run(_levels_of, *zip(*work))):
                 out[start : start + len(chunk_l), k] = hit
             if len(lp) > LARGE_PAIRS:
                 release_free_heap()  # the chunk's temporaries, before the next chunk's
