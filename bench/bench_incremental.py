@@ -143,7 +143,7 @@ def upsert_one(store, rules, record: dict, system: str = "BENCHAPI") -> dict:
             "merged": len(members) > 1, "timings": report.timings, "blocking": report.blocking}
 
 
-def measure(url: str, records: int, repeat: int, profile: int, seed: int = 7) -> dict:
+def measure(url: str, records: int, repeat: int, profile: int, seed: int = 7, checkpoints: bool = True) -> dict:
     import cProfile
     import io
     import pstats
@@ -160,12 +160,16 @@ def measure(url: str, records: int, repeat: int, profile: int, seed: int = 7) ->
     from mdm.store.migrate import upgrade
 
     upgrade(store.engine)  # a store built by older code gets the newer indexes
+    # As `mdm serve` runs: WAL checkpoints in a background thread, not inside an upsert's commit.
+    if checkpoints:
+        store.start_checkpoints()
     rules = load_match_rules(BUNDLED_RULES_DIR, "customer")
     with store.session() as session:
         n_records = session.scalar(select(func.count()).select_from(SourceRecord))
         n_golden = session.scalar(select(func.count()).select_from(GoldenRecord).where(GoldenRecord.status == "active"))
         samples = test_records(session, repeat + profile + 2, seed)
-    out = {"records_target": records, "source_records": n_records, "golden_records": n_golden, **machine()}
+    out = {"records_target": records, "background_checkpoints": store.checkpointer is not None,
+           "source_records": n_records, "golden_records": n_golden, **machine()}
     print(f"  store: {n_records:,} source records, {n_golden:,} golden records", flush=True)
 
     # A store built under other rules (a changed rules file or rules schema)
@@ -284,7 +288,8 @@ def _matched(db: Path) -> bool:
 
 def print_summary(r: dict) -> None:
     m, t = r["match_ms"], r["total_ms"]
-    print(f"store                {r.get('url', '')}: {r['source_records']:,} source records, {r['golden_records']:,} golden records")
+    print(f"store                {r.get('url', '')}: {r['source_records']:,} source records, {r['golden_records']:,} golden records"
+          + ("; WAL checkpoints in a background thread" if r.get("background_checkpoints") else ""))
     print(f"records matched      {len(r['runs'])} one at a time ({r['duplicates']} near-duplicates: "
           f"{r['duplicates_merged']} merged; {len(r['runs']) - r['duplicates']} new: {r['new_merged']} merged); "
           f"modes {','.join(r['modes'])}")
@@ -309,10 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schema", help="with --url: build the store in this schema once and keep it; later runs "
                         "reuse it (use another --seed each time: the same records again would be no change)")
     parser.add_argument("--seed", type=int, default=7, help="picks the stored records to copy and the new records")
+    parser.add_argument("--inline-checkpoints", action="store_true",
+                        help="SQLite: leave WAL checkpoints to the committing upsert (before the server's checkpoint thread)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        result = measure(args.child, args.records, args.repeat, args.profile, args.seed)
+        result = measure(args.child, args.records, args.repeat, args.profile, args.seed, not args.inline_checkpoints)
         print("RESULT " + json.dumps(result, default=str), flush=True)
         return 0
     db, drop = None, None
@@ -334,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"incremental {args.records:,}: {url.split('@')[-1]} (load avg {load_average()})", flush=True)
     try:
         result = run_child([str(Path(__file__).resolve()), "--child", url, "--records", str(args.records),
-                            "--repeat", str(args.repeat), "--profile", str(args.profile), "--seed", str(args.seed)])
+                            "--repeat", str(args.repeat), "--profile", str(args.profile), "--seed", str(args.seed),
+                            *(["--inline-checkpoints"] if args.inline_checkpoints else [])])
     finally:
         if drop:
             drop()

@@ -114,10 +114,14 @@ def create_app(
     async def lifespan(_app: Starlette):
         stop = asyncio.Event()
         dispatcher = asyncio.create_task(run_dispatcher(store, stop=stop)) if publish else None
+        # Upserts commit in the request: WAL checkpoints move to a thread of their own (SQLite).
+        checkpoints = store.checkpointer is None and store.start_checkpoints() is not None
         yield
         if dispatcher is not None:
             stop.set()
             await dispatcher
+        if checkpoints:
+            store.stop_checkpoints()
         if owned:
             store.close()
 

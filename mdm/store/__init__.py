@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mdm.store.checkpoint import WalCheckpointer, sqlite_file
 from mdm.store.engine import make_engine, make_session_factory
 
 
@@ -14,6 +15,7 @@ from mdm.store.engine import make_engine, make_session_factory
 class Store:
     engine: Engine
     sessions: sessionmaker[Session]
+    checkpointer: WalCheckpointer | None = field(default=None, init=False)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -23,7 +25,21 @@ class Store:
     def session(self) -> Session:
         return self.sessions()
 
+    def start_checkpoints(self) -> WalCheckpointer | None:
+        """Checkpoint a SQLite file's WAL from a background thread (see ``mdm.store.checkpoint``),
+        as a server taking real-time writes does; None on other databases."""
+        path = sqlite_file(self.engine.url.render_as_string(hide_password=False))
+        if path is not None and self.checkpointer is None:
+            self.checkpointer = WalCheckpointer(path).start()
+        return self.checkpointer
+
+    def stop_checkpoints(self) -> None:
+        checkpointer, self.checkpointer = self.checkpointer, None
+        if checkpointer is not None:
+            checkpointer.stop()
+
     def close(self) -> None:
+        self.stop_checkpoints()
         self.engine.dispose()
 
 
