@@ -28,7 +28,7 @@ class Store:
     def start_checkpoints(self) -> WalCheckpointer | None:
         """Checkpoint a SQLite file's WAL from a background thread (see ``mdm.store.checkpoint``),
         as a server taking real-time writes does; None on other databases."""
-        path = sqlite_file(self.engine.url.render_as_string(hide_password=False))
+        path = sqlite_file(self.engine.url)
         if path is not None and self.checkpointer is None:
             self.checkpointer = WalCheckpointer(path).start()
         return self.checkpointer

@@ -15,14 +15,14 @@ import logging
 import sqlite3
 import threading
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 log = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 0.25
 
 
-def sqlite_file(url: str) -> str | None:
+def sqlite_file(url: str | URL) -> str | None:
     """The database file of a SQLite URL; None for other databases and in-memory ones."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):

@@ -29,7 +29,7 @@ def test_the_thread_moves_what_writers_leave_in_the_wal(tmp_path):
     writer.commit()
     checkpointer = WalCheckpointer(str(path), interval=0.02).start()
     try:
-        for i in range(50):
+        for _ in range(50):
             writer.execute("INSERT INTO t (body) VALUES (?)", ("x" * 3000,))
             writer.commit()
         deadline = time.monotonic() + 10
