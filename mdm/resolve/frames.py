@@ -32,12 +32,12 @@ def prepared_records(session: Session, domain: str, rules: MatchRules, record_id
     frame built at the end: pandas' fixed costs dominate at that size."""
     rows = _current_rows(session, domain, record_ids)
     if 0 < len(rows) <= min(SMALL_ROWS, SMALL_FRAME_ROWS):
-        columns = _small_columns(domain, rows)
+        # Blanks as None while the columns are built: what ``prepare`` does to text first.
+        columns = _small_columns(domain, rows, blank_as_none=True)
         if columns is not None:
             index = _index(rows)
-            for name, values in columns.items():
-                # Typed columns as the frame constructor infers them; the rest is text.
-                columns[name] = pd.Series(values, index=index) if name in _TYPED else [text_value(v) for v in values]
+            for name in _TYPED:
+                columns[name] = pd.Series(columns[name], index=index)
             return small_frame(prepare_columns(columns, index, rules), index)
     return prepare(records_frame(domain, rows), rules)
 
@@ -100,20 +100,21 @@ def records_frame(domain: str, rows) -> pd.DataFrame:
     return frame
 
 
-def _small_columns(domain: str, rows) -> dict | None:
-    """The frame's columns as plain lists (object arrays for the fields) when
-    every field value is text (or missing): then ``records_frame`` gives object
-    columns with None for missing either way. None when any value is not a string."""
+def _small_columns(domain: str, rows, blank_as_none: bool = False) -> dict | None:
+    """The frame's columns as plain lists when every field value is text (or
+    missing): then ``records_frame`` gives object columns with None for missing
+    either way. None when any value is not a string. With ``blank_as_none``
+    every text column (fields and the text metadata) has None for blank values,
+    as ``text_value`` gives them."""
     columns = list(CANONICAL_FIELDS[domain])
-    block = np.empty((len(rows), len(columns)), dtype=object)
-    for i, r in enumerate(rows):
-        fields = r[4]
-        for j, column in enumerate(columns):
-            value = fields.get(column)
-            if value is not None and type(value) is not str:
-                return None
-            block[i, j] = value
-    data = {column: block[:, j] for j, column in enumerate(columns)}
+    # Row-wise reads, then one transpose: cheaper than filling a 2-D array cell by cell.
+    table = [[fields.get(column) for column in columns] for fields in (r[4] for r in rows)]
+    data = {}
+    for column, values in zip(columns, zip(*table)):
+        cleaned = _text_list(values, blank_as_none)
+        if cleaned is None:
+            return None
+        data[column] = cleaned
     data.update(
         system=[r[1] for r in rows],
         source_key=[r[2] for r in rows],
@@ -122,7 +123,23 @@ def _small_columns(domain: str, rows) -> dict | None:
         loaded_at=[_as_utc(r[6]) for r in rows],
         correlation_id=[r[7] for r in rows],
     )
+    if blank_as_none:
+        for name in ("system", "source_key", "correlation_id"):
+            data[name] = [text_value(v) for v in data[name]]
     return data
+
+
+def _text_list(values: tuple, blank_as_none: bool) -> list | None:
+    """``values`` as a list, blanks as None if asked; None when a value is neither None nor a string."""
+    out = []
+    for value in values:
+        if value is not None:
+            if type(value) is not str:
+                return None
+            if blank_as_none and not value.strip():
+                value = None
+        out.append(value)
+    return out
 
 
 def _index(rows) -> pd.Index:

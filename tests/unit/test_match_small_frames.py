@@ -159,3 +159,29 @@ def test_features_once_per_distinct_value_match_the_series_functions(seed, monke
 def _as_text_per_value(series: pd.Series) -> pd.Series:
     values = series.astype(object).where(series.notna(), None)
     return values.where(values.astype(str).str.strip() != "", None)
+
+
+def test_prepared_records_fused_cleaning_equals_prepare_of_records_frame(monkeypatch):
+    """``prepared_records`` cleans blanks while it builds its columns: the same frame as
+    ``prepare(records_frame(rows))``, also with blank, whitespace and non-text values."""
+    import mdm.resolve.frames as frames
+
+    rules = load_rules(ROOT / "rules" / "customer.yaml")
+    now = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    mapping = load_mapping(SEED / "crm_contacts.mapping.yaml")
+    data = next(p for p in SEED.glob("crm_contacts.*") if not p.name.endswith(".mapping.yaml"))
+    records = prepare_rows(read_source(data, mapping), mapping).records[:12]
+    rows = [(i + 1, "CRM", r.source_key, 1, dict(r.fields), r.source_updated_at, now, None) for i, r in enumerate(records)]
+    rows[0][4]["city"] = "   "
+    rows[1][4]["email"] = ""
+    rows[2][4].update(given_name="\t", family_name=" ")
+    rows[3] = (4, " ", rows[3][2], 1, rows[3][4], None, now, "  ")  # blank metadata too
+    text_only = [tuple(r) for r in rows]
+    with_number = [*text_only[:5], (99, "CRM", "N1", 2, {**text_only[5][4], "postal_code": 12345}, None, now, None)]
+    for case in (text_only, with_number):
+        monkeypatch.setattr(frames, "_current_rows", lambda session, domain, ids, case=case: list(case))
+        got = frames.prepared_records(None, "customer", rules, [r[0] for r in case])
+        assert_frame_equal(got, prepare(records_frame("customer", case), rules))
+    assert frames._small_columns("customer", with_number, blank_as_none=True) is None
+    assert frames._small_columns("customer", text_only, blank_as_none=True)["city"][0] is None
+    assert frames._small_columns("customer", text_only)["city"][0] == "   "  # records_frame keeps the text as stored
