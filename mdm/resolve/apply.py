@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import orjson
 import pandas as pd
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, defer
 
 from mdm.ids import new_golden_id
@@ -57,14 +57,27 @@ def current_xref(session: Session, domain: str, record_ids: list[int] | None) ->
 
 def xref_rows(session: Session, domain: str, record_ids: list[int] | None) -> dict[int, tuple[str, tuple]]:
     """record id -> (golden id, seniority: when it was linked, then its id)."""
-    query = select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(Xref.domain == domain)
     rows = []
     if record_ids is None:
-        rows = session.execute(query).all()
+        rows = session.execute(_XREF_OF_DOMAIN, {"domain": domain}).all()
     else:
         for chunk in _chunks(sorted(record_ids)):
-            rows.extend(session.execute(query.where(Xref.record_id.in_(chunk))).all())
+            rows.extend(session.execute(_XREF_OF_RECORDS, {"domain": domain, "ids": chunk}).all())
     return {rid: (gid, (_naive(linked), rid)) for rid, gid, linked in rows}
+
+
+# The incremental path's statements are built once: building one per call
+# costs more than SQLite takes to run it for a handful of rows.
+_XREF_OF_DOMAIN = select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(Xref.domain == bindparam("domain"))
+_XREF_OF_RECORDS = _XREF_OF_DOMAIN.where(Xref.record_id.in_(bindparam("ids", expanding=True)))
+_XREF_OF_GOLDEN = select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(
+    Xref.golden_id.in_(bindparam("ids", expanding=True)))
+_MEMBERS_OF = select(Xref.record_id, Xref.golden_id).where(Xref.golden_id.in_(bindparam("ids", expanding=True)))
+# No Xref objects are loaded where xref rows are rewritten: nothing in the session to synchronize.
+_DELETE_XREF = delete(Xref).where(Xref.record_id.in_(bindparam("ids", expanding=True))).execution_options(
+    synchronize_session=False)
+_GOLDEN_ROWS = select(GoldenRecord).where(GoldenRecord.id.in_(bindparam("ids", expanding=True)))
+_GOLDEN_ROWS_NO_LINEAGE = _GOLDEN_ROWS.options(defer(GoldenRecord.lineage))
 
 
 def _naive(value: datetime) -> datetime:
@@ -75,7 +88,7 @@ def _naive(value: datetime) -> datetime:
 def members_of(session: Session, golden_ids: list[str]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for chunk in _chunks(sorted(golden_ids)):
-        for rid, gid in session.execute(select(Xref.record_id, Xref.golden_id).where(Xref.golden_id.in_(chunk))):
+        for rid, gid in session.execute(_MEMBERS_OF, {"ids": chunk}):
             out.setdefault(gid, []).append(rid)
     return out
 
@@ -84,9 +97,7 @@ def member_xref_rows(session: Session, golden_ids: list[str]) -> dict[int, tuple
     """``xref_rows`` of every member of ``golden_ids`` (record id -> (golden id, seniority))."""
     rows = []
     for chunk in _chunks(sorted(golden_ids)):
-        rows.extend(session.execute(
-            select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(Xref.golden_id.in_(chunk))
-        ).all())
+        rows.extend(session.execute(_XREF_OF_GOLDEN, {"ids": chunk}).all())
     return {rid: (gid, (_naive(linked), rid)) for rid, gid, linked in rows}
 
 
@@ -110,9 +121,9 @@ def golden_rows(session: Session, golden_ids: list[str], lineage: bool = True) -
     """The golden rows by id. ``lineage=False`` leaves the (large) lineage to be
     loaded on first access: only a retired record's is copied into its version."""
     out: dict[str, GoldenRecord] = {}
-    query = select(GoldenRecord) if lineage else select(GoldenRecord).options(defer(GoldenRecord.lineage))
+    query = _GOLDEN_ROWS if lineage else _GOLDEN_ROWS_NO_LINEAGE
     for chunk in _chunks(sorted(golden_ids)):
-        for row in session.execute(query.where(GoldenRecord.id.in_(chunk))).scalars():
+        for row in session.execute(query, {"ids": chunk}).scalars():
             out[row.id] = row
     return out
 
@@ -268,7 +279,7 @@ def apply_clusters(
             )
     # Records deleted at the source leave the xref.
     for chunk in _chunks(sorted(set(removed) & set(current))):
-        session.execute(delete(Xref).where(Xref.record_id.in_(chunk)))
+        session.execute(_DELETE_XREF, {"ids": chunk})
     stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
     return stats
 
@@ -382,6 +393,6 @@ def _write_xref(session, domain, systems, keys, clusters, gid_of_label, current,
             rows.append((rid, gid, domain, systems[rid], keys[rid], how, prob, stamp))
     stale = sorted(set(changed_ids) & set(current))
     for chunk in _chunks(stale):
-        session.execute(delete(Xref).where(Xref.record_id.in_(chunk)))
+        session.execute(_DELETE_XREF, {"ids": chunk})
     for chunk in _chunks(rows, WRITE_CHUNK):
         insert_plain(session, Xref, XREF_COLUMNS, chunk)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionDtype
 from pandas.core.dtypes.cast import maybe_box_native
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from mdm.models.fields import CANONICAL_FIELDS
@@ -105,17 +105,18 @@ def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[
     """golden id -> attribute -> the steward override pinned on it."""
     out: dict[str, dict[str, Override]] = {}
     for start in range(0, len(golden_ids), 900):
-        rows = session.execute(
-            select(GoldenOverride).where(
-                GoldenOverride.golden_id.in_(golden_ids[start : start + 900]), GoldenOverride.unpinned_at.is_(None)
-            )
-        ).scalars()
+        rows = session.execute(_PINNED, {"ids": golden_ids[start : start + 900]}).scalars()
         for row in rows:
             out.setdefault(row.golden_id, {})[row.attribute] = Override(
                 attribute=row.attribute, value=row.value.get("value"), reason=row.reason, actor=row.actor,
                 pinned_at=_aware(row.pinned_at),
             )
     return out
+
+
+# Built once: every incremental run asks, and most golden records have no override.
+_PINNED = select(GoldenOverride).where(
+    GoldenOverride.golden_id.in_(bindparam("ids", expanding=True)), GoldenOverride.unpinned_at.is_(None))
 
 
 def _aware(value: datetime) -> datetime:

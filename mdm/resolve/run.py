@@ -84,14 +84,30 @@ def rules_hash(rules: MatchRules) -> str:
 def pending_records(session: Session, domain: str) -> tuple[list[int], list[int]]:
     """(live records with a version not yet matched, deleted records not yet removed)."""
     live, removed = [], []
-    for rid, deleted in session.execute(
-        select(SourceRecord.id, SourceRecord.deleted).where(
-            SourceRecord.matched_version.is_(None), SourceRecord.domain == domain
-        )
-    ):
+    for rid, deleted in session.execute(_PENDING, {"domain": domain}):
         (removed if deleted else live).append(rid)
     return live, removed
 
+
+# The statements every incremental run executes are built once: building one
+# costs more than SQLite takes to run it for a handful of rows.
+_PENDING = select(SourceRecord.id, SourceRecord.deleted).where(
+    SourceRecord.matched_version.is_(None), SourceRecord.domain == bindparam("domain"))
+_MODEL_HEAD = select(MatchModelRow.trained_at, MatchModelRow.rules_hash).where(MatchModelRow.domain == bindparam("domain"))
+_CANDIDATES_OF = select(
+    MatchCandidate.id, MatchCandidate.left_record_id, MatchCandidate.right_record_id, MatchCandidate.status,
+    MatchCandidate.kind,
+).where(or_(MatchCandidate.left_record_id.in_(bindparam("ids", expanding=True)),
+            MatchCandidate.right_record_id.in_(bindparam("ids", expanding=True))))
+_STORED_PAIRS = select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
+    MatchCandidate.domain == bindparam("domain"), MatchCandidate.left_record_id.in_(bindparam("lefts", expanding=True)))
+_DROP_KEYS = delete(BlockingKey).where(BlockingKey.record_id.in_(bindparam("ids", expanding=True))).execution_options(
+    synchronize_session=False)
+# matched_version is only ever read in SQL: no loaded record needs it synchronized.
+_MARK_MATCHED = (
+    update(SourceRecord).where(SourceRecord.id.in_(bindparam("ids", expanding=True)))
+    .values(matched_version=SourceRecord.version).execution_options(synchronize_session=False)
+)
 
 # Parsed models by (domain, trained_at): an incremental run must not re-parse
 # a large term-frequency table on every call. Keyed by the row's training
@@ -100,9 +116,7 @@ _MODELS: dict[str, tuple[str, tuple[MatchModel, dict[str, pd.Series], str], list
 
 
 def load_model(session: Session, domain: str) -> tuple[MatchModel, dict[str, pd.Series], str] | None:
-    head = session.execute(
-        select(MatchModelRow.trained_at, MatchModelRow.rules_hash).where(MatchModelRow.domain == domain)
-    ).first()
+    head = session.execute(_MODEL_HEAD, {"domain": domain}).first()
     if head is None:
         return None
     stamp = f"{head.trained_at.isoformat()}|{head.rules_hash}"
@@ -540,14 +554,11 @@ def _store_review(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         # Looked up by record (indexed), filtered here: the status index would scan every pending pair.
-        for cid, lo, hi, status, kind in session.execute(
-            select(MatchCandidate.id, MatchCandidate.left_record_id, MatchCandidate.right_record_id,
-                   MatchCandidate.status, MatchCandidate.kind)
-            .where(or_(MatchCandidate.left_record_id.in_(chunk), MatchCandidate.right_record_id.in_(chunk)))
-        ):
+        for cid, lo, hi, status, kind in session.execute(_CANDIDATES_OF, {"ids": chunk}):
             if status == "pending" and kind == "match" and (lo in touching or hi in touching or (lo in among and hi in among)):
                 stale.append(cid)
     for start in range(0, len(stale), CHUNK):
+        # Built here, with the ids as literals: candidates a steward action loaded are updated in the session too.
         session.execute(
             update(MatchCandidate).where(MatchCandidate.id.in_(sorted(set(stale))[start : start + CHUNK]))
             .values(status="superseded", decided_at=now)
@@ -559,13 +570,7 @@ def _store_review(
         existing = set()
         for start in range(0, len(rows), CHUNK):
             lefts = [r["left_record_id"] for r in rows[start : start + CHUNK]]
-            existing.update(
-                session.execute(
-                    select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
-                        MatchCandidate.domain == domain, MatchCandidate.left_record_id.in_(lefts)
-                    )
-                ).all()
-            )
+            existing.update(session.execute(_STORED_PAIRS, {"domain": domain, "lefts": lefts}).all())
     fresh = [r for r in rows if (r["left_record_id"], r["right_record_id"]) not in existing]
     again = [r for r in rows if (r["left_record_id"], r["right_record_id"]) in existing]
     _insert_candidates(session, fresh, now)
@@ -599,7 +604,7 @@ def _finish(
     else:
         ids = [*pending, *removed]
         for start in range(0, len(ids), CHUNK):
-            session.execute(delete(BlockingKey).where(BlockingKey.record_id.in_(ids[start : start + CHUNK])))
+            session.execute(_DROP_KEYS, {"ids": ids[start : start + CHUNK]})
         # The pending records' keys were worked out to find their neighbours: no need to slice the frame.
         refresh = frame if pending_keys is not None else frame.loc[frame.index.intersection(pending)]
     if len(refresh):
@@ -611,8 +616,4 @@ def _finish(
                          rows[start : start + KEY_WRITE_CHUNK])
     done = [*pending, *removed]
     for start in range(0, len(done), CHUNK):
-        session.execute(
-            update(SourceRecord)
-            .where(SourceRecord.id.in_(done[start : start + CHUNK]))
-            .values(matched_version=SourceRecord.version)
-        )
+        session.execute(_MARK_MATCHED, {"ids": done[start : start + CHUNK]})
