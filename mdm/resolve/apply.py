@@ -23,6 +23,7 @@ from mdm.resolve.golden import column_values, pinned_overrides
 from mdm.resolve.parallel import build_workers, building
 from mdm.store.bulk import bulk_insert, insert_plain, plain_value, write_cache
 from mdm.store import jsonenc
+from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
 from mdm.survivorship import SurvivorshipRules
 
@@ -62,22 +63,22 @@ def xref_rows(session: Session, domain: str, record_ids: list[int] | None) -> di
         rows = session.execute(_XREF_OF_DOMAIN, {"domain": domain}).all()
     else:
         for chunk in _chunks(sorted(record_ids)):
-            rows.extend(session.execute(_XREF_OF_RECORDS, {"domain": domain, "ids": chunk}).all())
+            rows.extend(session.execute(ids_statement(session, _XREF_OF_RECORDS), {"domain": domain, "ids": chunk}).all())
     return {rid: (gid, (_naive(linked), rid)) for rid, gid, linked in rows}
 
 
 # The incremental path's statements are built once: building one per call
 # costs more than SQLite takes to run it for a handful of rows.
 _XREF_OF_DOMAIN = select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(Xref.domain == bindparam("domain"))
-_XREF_OF_RECORDS = _XREF_OF_DOMAIN.where(Xref.record_id.in_(bindparam("ids", expanding=True)))
-_XREF_OF_GOLDEN = select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(
-    Xref.golden_id.in_(bindparam("ids", expanding=True)))
-_MEMBERS_OF = select(Xref.record_id, Xref.golden_id).where(Xref.golden_id.in_(bindparam("ids", expanding=True)))
+_XREF_OF_RECORDS = ids_statements(lambda ids: _XREF_OF_DOMAIN.where(ids(Xref.record_id)))
+_XREF_OF_GOLDEN = ids_statements(lambda ids: select(Xref.record_id, Xref.golden_id, Xref.linked_at).where(ids(Xref.golden_id)))
+_MEMBERS_OF = ids_statements(lambda ids: select(Xref.record_id, Xref.golden_id).where(ids(Xref.golden_id)))
 # No Xref objects are loaded where xref rows are rewritten: nothing in the session to synchronize.
-_DELETE_XREF = delete(Xref).where(Xref.record_id.in_(bindparam("ids", expanding=True))).execution_options(
-    synchronize_session=False)
-_GOLDEN_ROWS = select(GoldenRecord).where(GoldenRecord.id.in_(bindparam("ids", expanding=True)))
-_GOLDEN_ROWS_NO_LINEAGE = _GOLDEN_ROWS.options(defer(GoldenRecord.lineage))
+_DELETE_XREF = ids_statements(
+    lambda ids: delete(Xref).where(ids(Xref.record_id)).execution_options(synchronize_session=False))
+_GOLDEN_ROWS = ids_statements(lambda ids: select(GoldenRecord).where(ids(GoldenRecord.id)))
+_GOLDEN_ROWS_NO_LINEAGE = ids_statements(
+    lambda ids: select(GoldenRecord).where(ids(GoldenRecord.id)).options(defer(GoldenRecord.lineage)))
 
 
 def _naive(value: datetime) -> datetime:
@@ -88,7 +89,7 @@ def _naive(value: datetime) -> datetime:
 def members_of(session: Session, golden_ids: list[str]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for chunk in _chunks(sorted(golden_ids)):
-        for rid, gid in session.execute(_MEMBERS_OF, {"ids": chunk}):
+        for rid, gid in session.execute(ids_statement(session, _MEMBERS_OF), {"ids": chunk}):
             out.setdefault(gid, []).append(rid)
     return out
 
@@ -97,7 +98,7 @@ def member_xref_rows(session: Session, golden_ids: list[str]) -> dict[int, tuple
     """``xref_rows`` of every member of ``golden_ids`` (record id -> (golden id, seniority))."""
     rows = []
     for chunk in _chunks(sorted(golden_ids)):
-        rows.extend(session.execute(_XREF_OF_GOLDEN, {"ids": chunk}).all())
+        rows.extend(session.execute(ids_statement(session, _XREF_OF_GOLDEN), {"ids": chunk}).all())
     return {rid: (gid, (_naive(linked), rid)) for rid, gid, linked in rows}
 
 
@@ -123,7 +124,7 @@ def golden_rows(session: Session, golden_ids: list[str], lineage: bool = True) -
     out: dict[str, GoldenRecord] = {}
     query = _GOLDEN_ROWS if lineage else _GOLDEN_ROWS_NO_LINEAGE
     for chunk in _chunks(sorted(golden_ids)):
-        for row in session.execute(query, {"ids": chunk}).scalars():
+        for row in session.execute(ids_statement(session, query), {"ids": chunk}).scalars():
             out[row.id] = row
     return out
 
@@ -279,7 +280,7 @@ def apply_clusters(
             )
     # Records deleted at the source leave the xref.
     for chunk in _chunks(sorted(set(removed) & set(current))):
-        session.execute(_DELETE_XREF, {"ids": chunk})
+        session.execute(ids_statement(session, _DELETE_XREF), {"ids": chunk})
     stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
     return stats
 
@@ -393,6 +394,6 @@ def _write_xref(session, domain, systems, keys, clusters, gid_of_label, current,
             rows.append((rid, gid, domain, systems[rid], keys[rid], how, prob, stamp))
     stale = sorted(set(changed_ids) & set(current))
     for chunk in _chunks(stale):
-        session.execute(_DELETE_XREF, {"ids": chunk})
+        session.execute(ids_statement(session, _DELETE_XREF), {"ids": chunk})
     for chunk in _chunks(rows, WRITE_CHUNK):
         insert_plain(session, Xref, XREF_COLUMNS, chunk)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mdm.match.features import SMALL_FRAME_ROWS, prepare, prepare_columns, small_frame, text_value
 from mdm.match.rules import MatchRules
 from mdm.models.fields import CANONICAL_FIELDS
+from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import SourceRecord, SourceRecordVersion
 
 ID_CHUNK = 900
@@ -50,7 +51,7 @@ def _current_rows(session: Session, domain: str, record_ids: list[int] | None) -
     rows = []
     ids = sorted(set(record_ids))
     for start in range(0, len(ids), ID_CHUNK):
-        rows.extend(conn.execute(_CURRENT_OF, {"domain": domain, "ids": ids[start : start + ID_CHUNK]}).all())
+        rows.extend(conn.execute(ids_statement(conn, _CURRENT_OF), {"domain": domain, "ids": ids[start : start + ID_CHUNK]}).all())
     rows.sort(key=lambda r: r[0])
     return rows
 
@@ -74,7 +75,7 @@ _CURRENT = (
     )
     .where(SourceRecord.domain == bindparam("domain"), SourceRecord.deleted.is_(False))
 )
-_CURRENT_OF = _CURRENT.where(SourceRecord.id.in_(bindparam("ids", expanding=True)))
+_CURRENT_OF = ids_statements(lambda ids: _CURRENT.where(ids(SourceRecord.id)))
 
 
 # Up to this many rows, text-only records skip ``DataFrame.from_records`` (its

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionDtype
 from pandas.core.dtypes.cast import maybe_box_native
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdm.models.fields import CANONICAL_FIELDS
 from mdm.store.jsonenc import EncodedJSON, encode
+from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import GoldenOverride
 from mdm.survivorship import MemberRecord, Override, SurvivorshipRules, build_golden
 
@@ -105,7 +106,7 @@ def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[
     """golden id -> attribute -> the steward override pinned on it."""
     out: dict[str, dict[str, Override]] = {}
     for start in range(0, len(golden_ids), 900):
-        rows = session.execute(_PINNED, {"ids": golden_ids[start : start + 900]}).scalars()
+        rows = session.execute(ids_statement(session, _PINNED), {"ids": golden_ids[start : start + 900]}).scalars()
         for row in rows:
             out.setdefault(row.golden_id, {})[row.attribute] = Override(
                 attribute=row.attribute, value=row.value.get("value"), reason=row.reason, actor=row.actor,
@@ -115,8 +116,8 @@ def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[
 
 
 # Built once: every incremental run asks, and most golden records have no override.
-_PINNED = select(GoldenOverride).where(
-    GoldenOverride.golden_id.in_(bindparam("ids", expanding=True)), GoldenOverride.unpinned_at.is_(None))
+_PINNED = ids_statements(
+    lambda ids: select(GoldenOverride).where(ids(GoldenOverride.golden_id), GoldenOverride.unpinned_at.is_(None)))
 
 
 def _aware(value: datetime) -> datetime:

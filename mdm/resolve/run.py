@@ -39,6 +39,7 @@ from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
 from mdm.store import jsonenc
 from mdm.store.bulk import insert_plain, plain_value, refresh_statistics
+from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
 CHUNK = 900
@@ -94,18 +95,17 @@ def pending_records(session: Session, domain: str) -> tuple[list[int], list[int]
 _PENDING = select(SourceRecord.id, SourceRecord.deleted).where(
     SourceRecord.matched_version.is_(None), SourceRecord.domain == bindparam("domain"))
 _MODEL_HEAD = select(MatchModelRow.trained_at, MatchModelRow.rules_hash).where(MatchModelRow.domain == bindparam("domain"))
-_CANDIDATES_OF = select(
+_CANDIDATES_OF = ids_statements(lambda ids: select(
     MatchCandidate.id, MatchCandidate.left_record_id, MatchCandidate.right_record_id, MatchCandidate.status,
     MatchCandidate.kind,
-).where(or_(MatchCandidate.left_record_id.in_(bindparam("ids", expanding=True)),
-            MatchCandidate.right_record_id.in_(bindparam("ids", expanding=True))))
-_STORED_PAIRS = select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
-    MatchCandidate.domain == bindparam("domain"), MatchCandidate.left_record_id.in_(bindparam("lefts", expanding=True)))
-_DROP_KEYS = delete(BlockingKey).where(BlockingKey.record_id.in_(bindparam("ids", expanding=True))).execution_options(
-    synchronize_session=False)
+).where(or_(ids(MatchCandidate.left_record_id), ids(MatchCandidate.right_record_id))))
+_STORED_PAIRS = ids_statements(lambda lefts: select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
+    MatchCandidate.domain == bindparam("domain"), lefts(MatchCandidate.left_record_id)), name="lefts")
+_DROP_KEYS = ids_statements(
+    lambda ids: delete(BlockingKey).where(ids(BlockingKey.record_id)).execution_options(synchronize_session=False))
 # matched_version is only ever read in SQL: no loaded record needs it synchronized.
-_MARK_MATCHED = (
-    update(SourceRecord).where(SourceRecord.id.in_(bindparam("ids", expanding=True)))
+_MARK_MATCHED = ids_statements(
+    lambda ids: update(SourceRecord).where(ids(SourceRecord.id))
     .values(matched_version=SourceRecord.version).execution_options(synchronize_session=False)
 )
 
@@ -554,7 +554,7 @@ def _store_review(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         # Looked up by record (indexed), filtered here: the status index would scan every pending pair.
-        for cid, lo, hi, status, kind in session.execute(_CANDIDATES_OF, {"ids": chunk}):
+        for cid, lo, hi, status, kind in session.execute(ids_statement(session, _CANDIDATES_OF), {"ids": chunk}):
             if status == "pending" and kind == "match" and (lo in touching or hi in touching or (lo in among and hi in among)):
                 stale.append(cid)
     for start in range(0, len(stale), CHUNK):
@@ -570,7 +570,7 @@ def _store_review(
         existing = set()
         for start in range(0, len(rows), CHUNK):
             lefts = [r["left_record_id"] for r in rows[start : start + CHUNK]]
-            existing.update(session.execute(_STORED_PAIRS, {"domain": domain, "lefts": lefts}).all())
+            existing.update(session.execute(ids_statement(session, _STORED_PAIRS), {"domain": domain, "lefts": lefts}).all())
     fresh = [r for r in rows if (r["left_record_id"], r["right_record_id"]) not in existing]
     again = [r for r in rows if (r["left_record_id"], r["right_record_id"]) in existing]
     _insert_candidates(session, fresh, now)
@@ -604,7 +604,7 @@ def _finish(
     else:
         ids = [*pending, *removed]
         for start in range(0, len(ids), CHUNK):
-            session.execute(_DROP_KEYS, {"ids": ids[start : start + CHUNK]})
+            session.execute(ids_statement(session, _DROP_KEYS), {"ids": ids[start : start + CHUNK]})
         # The pending records' keys were worked out to find their neighbours: no need to slice the frame.
         refresh = frame if pending_keys is not None else frame.loc[frame.index.intersection(pending)]
     if len(refresh):
@@ -616,4 +616,4 @@ def _finish(
                          rows[start : start + KEY_WRITE_CHUNK])
     done = [*pending, *removed]
     for start in range(0, len(done), CHUNK):
-        session.execute(_MARK_MATCHED, {"ids": done[start : start + CHUNK]})
+        session.execute(ids_statement(session, _MARK_MATCHED), {"ids": done[start : start + CHUNK]})

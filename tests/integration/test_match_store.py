@@ -262,6 +262,46 @@ def test_steward_links_outrank_the_model_until_records_change(matched):
     assert golden[keys[c]] == golden[keys[d]]
 
 
+def test_id_list_statements_read_what_a_plain_in_reads(shared):
+    """The incremental path's prebuilt statements (expanding IN on SQLite, ``= ANY(array)``
+    on PostgreSQL) return exactly the rows of a freshly built IN query, for int and text ids."""
+    from mdm.resolve.apply import _XREF_OF_GOLDEN, golden_rows, xref_rows
+    from mdm.store.statements import ids_statement
+    from mdm.store.tables import GoldenRecord, Xref
+
+    with shared.session() as s:
+        ids = s.scalars(select(Xref.record_id).order_by(Xref.record_id)).all()
+        gids = s.scalars(select(GoldenRecord.id).order_by(GoldenRecord.id)).all()
+        for picked in (ids[:1], ids[3:40], [ids[0], -5, ids[-1]]):
+            want = {rid: gid for rid, gid in s.execute(
+                select(Xref.record_id, Xref.golden_id).where(Xref.domain == "customer", Xref.record_id.in_(picked)))}
+            got = {rid: gid for rid, (gid, _) in xref_rows(s, "customer", picked).items()}
+            assert got == want and (len(got) > 0)
+        for picked in (gids[:1], gids[2:30], [gids[0], "no-such-id"]):
+            assert sorted(golden_rows(s, picked)) == sorted(g for g in picked if g in set(gids))
+        statement = ids_statement(s, _XREF_OF_GOLDEN)
+        one = str(statement.compile(s.get_bind()))
+        if s.get_bind().dialect.name == "postgresql":
+            # One SQL text for any number of ids: the driver prepares it once.
+            assert "ANY" in one and "IN (" not in one
+        else:
+            assert "IN (" in one
+
+
+def test_postgres_sessions_return_utc_timestamps(shared):
+    """PostgreSQL connections run in UTC, so timestamps come back with ``timezone.utc``
+    (not the server's ``Etc/UTC`` zone object) and frames get ``datetime64[ns, UTC]``."""
+    from mdm.resolve.frames import current_records
+
+    with shared.session() as s:
+        frame = current_records(s, "customer", None)
+        assert str(frame["loaded_at"].dtype) == "datetime64[ns, UTC]"
+        loaded = s.scalar(select(SourceRecord.created_at).limit(1))
+        if s.get_bind().dialect.name == "postgresql":
+            assert s.execute(text("SHOW TimeZone")).scalar() == "UTC"
+            assert loaded.tzinfo is timezone.utc
+
+
 def test_prepared_records_equal_prepare_of_current_records(shared):
     """The incremental run's list path gives the very frame the pandas path gives."""
     from mdm.match import prepare
