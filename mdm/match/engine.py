@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from mdm.match.blocking import (
     blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pairs_within_blocks, shared_keys,
 )
-from mdm.match.cluster import ClusterResult, cluster, lookup, positions, sorted_unique
+from mdm.match.cluster import ClusterResult, cluster, components, lookup, positions, sorted_unique
 from mdm.memory import release_free_heap
 from mdm.match.compare import LARGE_PAIRS, comparison_levels, pair_frequencies, term_frequencies
 from mdm.match.features import ensure_prepared, prepare
@@ -189,7 +187,7 @@ def _complete_components(frame, rules, model, tables, left, right, levels, weigh
     if len(ids) == 0:
         return left, right, levels, weight, prob
     li, ri = positions(ids, strong_left), positions(ids, strong_right)
-    _, component = connected_components(coo_matrix((np.ones(len(li)), (li, ri)), shape=(len(ids), len(ids))), directed=False)
+    component = components(len(ids), li, ri)
     sizes = np.bincount(component)
     eligible = (sizes[component] >= 3) & (sizes[component] <= MAX_COMPLETED_COMPONENT)
     if not eligible.any():

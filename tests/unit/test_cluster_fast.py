@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import connected_components
 
 from mdm.match import engine
 from mdm.match.blocking import pair_rows, pairs_within_blocks
-from mdm.match.cluster import CONFLICT, REVIEW, VETO, _pair_set, cluster, lookup, positions, sorted_unique
+from mdm.match.cluster import CONFLICT, REVIEW, SMALL_GRAPH_NODES, VETO, _pair_set, cluster, components, lookup, positions, sorted_unique
 from mdm.match.rules import Thresholds
 
 
@@ -194,3 +194,17 @@ def test_completion_pairs_equal_the_pair_rows_reference(data):
     np.testing.assert_array_equal(got_right[len(left):], expected_right)
     np.testing.assert_array_equal(levels, np.c_[got_left, got_right])
     np.testing.assert_array_equal(got_prob[len(left):], expected_right.astype(float))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_components_number_nodes_as_scipy_does(data):
+    # Both sides of the small-graph cut-over: the union-find must give scipy's labels, numbered alike.
+    n = data.draw(st.sampled_from([0, 1, 2, 7, SMALL_GRAPH_NODES - 1, SMALL_GRAPH_NODES, SMALL_GRAPH_NODES + 1, 300]))
+    m = data.draw(st.integers(0, 2 * n)) if n else 0
+    li = np.array(data.draw(st.lists(st.integers(0, max(n - 1, 0)), min_size=m, max_size=m)), dtype=np.int64)
+    ri = np.array(data.draw(st.lists(st.integers(0, max(n - 1, 0)), min_size=m, max_size=m)), dtype=np.int64)
+    want = connected_components(coo_matrix((np.ones(m), (li, ri)), shape=(n, n)), directed=False)[1]
+    got = components(n, li, ri)
+    assert got.dtype == want.dtype
+    assert got.tolist() == want.tolist()

@@ -207,3 +207,30 @@ def test_an_override_naming_an_unknown_comparison_is_a_clear_error():
                 "thresholds": {"auto_merge": 0.9, "review": 0.5},
             }
         )
+
+
+def test_vetoed_tables_equal_the_level_lists_on_the_bundled_rules():
+    """``vetoed`` gathers from per-level tables: the same flags as testing each pair's
+    levels against ``veto_levels`` and ``overrides_of`` directly, for every bundled rule file."""
+    from pathlib import Path
+
+    from mdm.match import load_rules, vetoed
+
+    rng = np.random.default_rng(5)
+    for path in sorted((Path(__file__).resolve().parents[2] / "rules").glob("*.yaml")):
+        try:
+            rules = load_rules(path)
+        except Exception:  # survivorship and other rule kinds share the folder
+            continue
+        n = [len(c.levels) for c in rules.comparisons]
+        levels = np.stack([rng.integers(0, k, 500) for k in n], axis=1).astype(np.int8)
+        want = np.zeros(len(levels), dtype=bool)
+        for k, c in enumerate(rules.comparisons):
+            if c.veto_levels:
+                hit = np.isin(levels[:, k], c.veto_levels)
+                for j, other in enumerate(rules.comparisons):
+                    if other.overrides_of(c.name):
+                        hit &= ~np.isin(levels[:, j], other.overrides_of(c.name))
+                want |= hit
+        assert vetoed(levels, rules).tolist() == want.tolist()
+        assert want.any() == any(c.veto_levels for c in rules.comparisons)
