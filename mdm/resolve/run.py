@@ -418,10 +418,20 @@ def _barred(session, domain, rules, frame, left, right) -> np.ndarray:
     return np.fromiter(((a, b) in barred for a, b in zip(left.tolist(), right.tolist())), bool, len(left))
 
 
+SMALL_LABELS = 256
+_NO_LABEL = object()
+
+
 def _decided_by(pairs: pd.DataFrame, labels: pd.Series) -> dict[int, tuple[str, float | None]]:
     """For records in multi-member clusters: the best probability that joined them."""
     left, right = pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64)
-    same = labels.reindex(left).to_numpy() == labels.reindex(right).to_numpy()
+    if len(labels) <= SMALL_LABELS:
+        # An incremental core: a dict lookup per pair costs less than two reindexes.
+        label_of = dict(zip(labels.index.tolist(), labels.tolist()))
+        same = np.fromiter((label_of.get(a, _NO_LABEL) == label_of.get(b, _NO_LABEL) and a in label_of
+                            for a, b in zip(left.tolist(), right.tolist())), dtype=bool, count=len(left))
+    else:
+        same = labels.reindex(left).to_numpy() == labels.reindex(right).to_numpy()
     if not same.any():
         return {}
     rid = np.r_[left[same], right[same]]

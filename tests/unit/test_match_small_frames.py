@@ -185,3 +185,29 @@ def test_prepared_records_fused_cleaning_equals_prepare_of_records_frame(monkeyp
     assert frames._small_columns("customer", with_number, blank_as_none=True) is None
     assert frames._small_columns("customer", text_only, blank_as_none=True)["city"][0] is None
     assert frames._small_columns("customer", text_only)["city"][0] == "   "  # records_frame keeps the text as stored
+
+
+@pytest.mark.parametrize("n", [1, 3, 40])
+def test_small_frame_from_blocks_equals_the_frame_built_column_by_column(n):
+    """``small_frame`` assembles its frame from blocks (falling back to inserts for dtypes
+    it has no block path for): the same frame as building it column by column."""
+    index = pd.Index(np.arange(10, 10 + n, dtype=np.int64), name="record_id")
+    stamp = pd.Series(pd.date_range("2024-01-01", periods=n, tz="UTC"), index=index)
+    typed = {
+        "version": pd.Series(np.arange(n, dtype=np.int64), index=index),
+        "updated_at": stamp,
+        "score": pd.Series(np.linspace(0, 1, n), index=index),
+        "flag": pd.Series([True] * n, index=index),
+        "nullable": pd.Series(pd.array(range(n), dtype="Int64"), index=index),
+        "kind": pd.Series(pd.Categorical(["a"] * n), index=index),
+    }
+    for picked in (["version", "updated_at", "score", "flag"], list(typed)):
+        columns = {"first": [f"x{i}" for i in range(n)], **{k: typed[k] for k in picked[:2]},
+                   "middle": [None] * n, **{k: typed[k] for k in picked[2:]}, "last": [["a", "b"]] * n}
+        want = pd.DataFrame({k: (pd.Series(v, index=index, dtype=object) if isinstance(v, list) else v)
+                             for k, v in columns.items()}, index=index)
+        got = features.small_frame(columns, index)
+        assert_frame_equal(got, want)
+        got["added"] = 1  # an ordinary, writable frame
+        got.loc[index[0], "first"] = "changed"
+        assert got["first"].iloc[0] == "changed" and columns["first"][0] == "x0"
