@@ -72,7 +72,10 @@ def build_clusters(
 ) -> Built:
     """label -> (attributes without empty values, lineage per attribute in the stored (compact) form:
     ``mdm.survivorship.lineage.expand`` reads it back)."""
-    members = member_records(domain, frame.loc[[rid for ids in clusters.values() for rid in ids]])
+    wanted = [rid for ids in clusters.values() for rid in ids]
+    # An incremental run's frame often holds just these records, in this order: no copy then.
+    same = len(frame) == len(wanted) and frame.index.tolist() == wanted
+    members = member_records(domain, frame if same else frame.loc[wanted])
     out: Built = {}
     for label, ids in clusters.items():
         build = build_golden(rules, [members[r] for r in ids], now=now, overrides=(overrides or {}).get(label))
