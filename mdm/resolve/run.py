@@ -380,7 +380,9 @@ def _match_incremental(
         if _cluster_changed(ids.tolist(), changed_pending, golden_of, member_sets)
     ]
     keep = labels[labels.isin(write_labels)]
-    written = core_frame.loc[keep.index]
+    # Usually every cluster of the core is written: then no copy of its rows.
+    whole = len(keep) == len(core_frame) and keep.index.equals(core_frame.index)
+    written = core_frame if whole else core_frame.loc[keep.index]
     decided = {} if result is None else {rid: v for rid, v in _decided_by(result.pairs, labels).items() if rid in keep.index}
     stats = apply_clusters(
         session, domain, written, keep, now=now, removed=removed, decided_by=decided,
