@@ -261,6 +261,10 @@ def main() -> None:
         if args.existing:
             url = args.existing
             ids, keys, reader, publisher, records = existing_store(url, args.upserts, args.seed)
+            if url.startswith("postgresql"):
+                from bench.bench_incremental import prewarm
+
+                prewarm(url)  # a running server's working set is in memory, not on disk
             print(f"store: {url.split('@')[-1]} as it is ({len(ids)} golden ids sampled)")
         else:
             url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
