@@ -12,7 +12,7 @@ for incremental matching with the bulk run's parameters.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +22,7 @@ from mdm.match.blocking import (
     blocking_keys, blocking_stats, candidate_pairs, oversized_blocks, pairs_within_blocks, shared_keys,
 )
 from mdm.match.cluster import ClusterResult, cluster, components, lookup, positions, sorted_unique
-from mdm.memory import release_free_heap
+from mdm.memory import large_heap, release_free_heap
 from mdm.match.compare import LARGE_PAIRS, comparison_levels, pair_frequencies, term_frequencies
 from mdm.match.features import ensure_prepared, prepare
 from mdm.match.rules import MatchRules
@@ -30,6 +30,9 @@ from mdm.match.scoring import MatchModel, estimate, estimate_in_sessions, score,
 
 # Components this large are not completed pairwise (cost grows with size²).
 MAX_COMPLETED_COMPONENT = 50
+# From this many records a run's numpy temporaries are large enough that
+# keeping them in the heap (``memory.large_heap``) pays.
+LARGE_FRAME = 50_000
 
 
 @dataclass
@@ -76,6 +79,11 @@ def match_frame(
 
     ``tf_tables`` (term frequencies over the whole store) default to ``df``'s own.
     """
+    with large_heap() if len(df) >= LARGE_FRAME else nullcontext():
+        return _match_frame(df, rules, model, cannot_link, tf_tables)
+
+
+def _match_frame(df, rules, model, cannot_link, tf_tables) -> MatchResult:
     clock = _Clock()
     with clock.stage("prepare"):
         frame = ensure_prepared(df, rules)

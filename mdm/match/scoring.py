@@ -25,6 +25,8 @@ from pydantic import BaseModel
 from mdm.match.rules import NULL, MatchRules
 
 _FLOOR = 1e-9
+# Pairs scored at a time (see ``score``): 256k float64 = 2 MiB, cache-sized.
+SCORE_BLOCK = 1 << 18
 
 
 class LevelParams(BaseModel):
@@ -215,14 +217,29 @@ def _null_level(comparison) -> int:
 def score(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(match_weight, match_probability) per pair; ``tf_values`` from ``compare.tf_values``."""
     table, offsets = model.weight_table()
-    weights = np.full(len(levels), model.prior_weight)
-    for k, offset in enumerate(offsets):
-        weights += table[offset:][levels[:, k]]
-    if tf_values is not None:
-        # Summed per comparison into the weights: no (pairs x comparisons) matrix.
-        for k, hit, adjustment in _tf_terms(levels, model, tf_values):
-            weights[hit] += adjustment
-    return weights, probability(weights)
+    tables = [table[offset:] for offset in offsets]
+    n = len(levels)
+    weights, prob = np.empty(n), np.empty(n)
+    # A block of pairs at a time, through one reused buffer: whole-array
+    # temporaries (200 MB each at 25M pairs) are fresh pages every time, and
+    # faulting them in cost more than the arithmetic.
+    buffer = np.empty(min(n, SCORE_BLOCK))
+    for start in range(0, n, SCORE_BLOCK):
+        block = levels[start : start + SCORE_BLOCK]
+        out, tmp = weights[start : start + len(block)], buffer[: len(block)]
+        out.fill(model.prior_weight)
+        for k, weight_of in enumerate(tables):
+            np.take(weight_of, block[:, k], out=tmp)
+            out += tmp
+        if tf_values is not None:
+            # Summed per comparison into the weights: no (pairs x comparisons) matrix.
+            for k, hit, adjustment in _tf_terms(block, model, tf_values, start):
+                out[hit] += adjustment
+        np.negative(out, out=tmp)
+        np.exp2(tmp, out=tmp)
+        tmp += 1.0
+        np.divide(1.0, tmp, out=prob[start : start + len(block)])
+    return weights, prob
 
 
 def vetoed(levels: np.ndarray, rules: MatchRules) -> np.ndarray:
@@ -301,14 +318,17 @@ def _tf_adjustment(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray)
     return out
 
 
-def _tf_terms(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray):
-    """Per TF comparison: (k, pairs at its TF level with a known frequency, their adjustment)."""
+def _tf_terms(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray, first: int = 0):
+    """Per TF comparison: (k, pairs at its TF level with a known frequency, their adjustment).
+
+    ``levels`` may be a block of the pairs starting at pair ``first``; the
+    pairs returned count from the block's start."""
     for k, comparison in enumerate(model.comparisons):
         if comparison.tf_level is None or comparison.levels[comparison.tf_level].u is None:
             continue
         u = comparison.levels[comparison.tf_level].u
         hit = np.flatnonzero(levels[:, k] == comparison.tf_level)
-        freq = tf_values[hit, k].astype(float)
+        freq = tf_values[hit + first if first else hit, k].astype(float)
         known = ~np.isnan(freq)
         yield k, hit[known], np.log2(u / np.maximum(freq[known], comparison.tf_minimum_u))
 

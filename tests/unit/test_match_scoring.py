@@ -135,3 +135,33 @@ def test_sessions_estimate_m_of_blocked_fields_from_other_keys():
     model = estimate_in_sessions(everything[found], sessions[found], rules, random_levels=simulate(200_000, 0.0, rng))
     m = np.array([[lv.m for lv in c.levels] for c in model.comparisons])
     assert np.abs(m[:2] - TRUE_M[:2]).max() < 0.05
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 18])
+def test_scores_in_blocks_equal_the_whole_array_formula(monkeypatch, block):
+    """``score`` works a block of pairs at a time; every block size gives the
+    plain formula's weights and probabilities exactly, TF adjustments included."""
+    import mdm.match.scoring as scoring
+
+    rng = np.random.default_rng(9)
+    comparisons = [{"name": "a", "term_frequency": True, "levels": ["null", "exact", "jaro_winkler >= 0.9", "else"]},
+                   *THREE[1:]]
+    rules = rules_with(comparisons)
+    training = simulate(5000, 0.2, rng)
+    training = np.c_[rng.choice(4, len(training)), training[:, 1:]].astype(np.int8)
+    model = estimate(training, rules, random_levels=simulate(5000, 0.0, rng))
+    levels = np.c_[rng.choice(4, 1000), simulate(1000, 0.3, rng)[:, 1:]].astype(np.int8)
+    tf = np.full(levels.shape, np.nan, dtype=np.float32)
+    tf[:, 0] = np.where(rng.random(1000) < 0.2, np.nan, rng.random(1000) / 50)
+    monkeypatch.setattr(scoring, "SCORE_BLOCK", block)
+    weight, prob = score(levels, model, tf)
+
+    table, offsets = model.weight_table()
+    expected = model.prior_weight + sum(table[offsets[k] + levels[:, k]] for k in range(levels.shape[1]))
+    expected = expected + scoring._tf_adjustment(levels, model, tf).sum(axis=1)
+    assert (levels[:, 0] == 1).any() and np.isfinite(tf[levels[:, 0] == 1, 0]).any()
+    np.testing.assert_allclose(weight, expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(prob, scoring.probability(expected), rtol=0, atol=1e-15)
+    assert weight.shape == prob.shape == (1000,)
+    empty_weight, empty_prob = score(levels[:0], model, tf[:0])
+    assert len(empty_weight) == len(empty_prob) == 0
