@@ -9,8 +9,8 @@ fewer than the pairs.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +30,9 @@ SMALL_ROWS = 256  # frames up to this size are coded on plain Python
 # and rapidfuzz release the GIL, and one comparison alone keeps ~1.2 cores busy.
 COMPARE_THREADS = 2
 PARALLEL_COMPARE_PAIRS = 200_000
+# A column's distinct value pairs span all chunks (``_Cache``) when at least
+# this share of a chunk's pairs reaches its first fuzzy level.
+RUN_DISTINCT_SHARE = 0.5
 
 if TYPE_CHECKING:
     from mdm.match.rules import ComparisonSpec, MatchRules
@@ -91,24 +94,51 @@ def _small_codes(values) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DistinctPairs:
-    """Distinct unordered (code, code) pairs of one column over a subset of pairs.
+    """Distinct unordered (code, code) pairs of one column among pairs.
 
-    ``at(todo)`` maps pair indices (a subset of those it was built on) to
-    indices into ``left``/``right``.
+    ``lp``/``rp`` are the pairs' row positions and ``subset`` the pair indices
+    to cover (default: all). ``at(pairs)`` maps pair indices to indices into
+    ``left``/``right``; a pair with a missing value, or outside the subset,
+    maps to ``missing``, the one index past them.
     """
 
-    def __init__(self, codes: np.ndarray, n_values: int, lp: np.ndarray, rp: np.ndarray, subset: np.ndarray, n_pairs: int):
-        a, b = codes[lp[subset]], codes[rp[subset]]
-        lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
-        radix = n_values + 1
-        inverse, keys = pd.factorize((lo + 1) * radix + (hi + 1))
-        self._inverse = np.full(n_pairs, -1, dtype=np.int64)
-        self._inverse[subset] = inverse
-        self.left = keys // radix - 1
-        self.right = keys % radix - 1
+    def __init__(self, codes: np.ndarray, lp: np.ndarray, rp: np.ndarray, subset: np.ndarray | None = None):
+        a, b = (codes[lp], codes[rp]) if subset is None else (codes[lp[subset]], codes[rp[subset]])
+        valid = (a >= 0) & (b >= 0)
+        radix = np.int64(int(codes.max(initial=0)) + 1)
+        key = np.minimum(a, b).astype(np.int64)
+        key *= radix
+        key += np.maximum(a, b)
+        del a, b
+        valid_key = key[valid]
+        del key
+        inverse, keys = pd.factorize(valid_key, size_hint=min(len(valid_key), 1 << 24))
+        del valid_key
+        self.missing = len(keys)
+        self._inverse = np.full(len(lp), self.missing, dtype=np.int32)
+        self._inverse[valid if subset is None else subset[valid]] = inverse
+        self.left = keys // radix
+        self.right = keys % radix
 
-    def at(self, todo: np.ndarray) -> np.ndarray:
-        return self._inverse[todo]
+    def at(self, pairs: np.ndarray) -> np.ndarray:
+        return self._inverse[pairs]
+
+
+class _Cache:
+    """What one comparison worked out over all pairs of a run, kept across
+    chunks: distinct value pairs of a column over every pair, and per level
+    kind the result for each of them evaluated so far.
+
+    The same two values meet again in pairs far apart (found by other
+    blocking keys): at a million records, deduplicating over all pairs
+    rather than within chunks halves the string comparisons of names,
+    streets and phones. It costs a pass over every pair, so a column gets it
+    only when most of a chunk's pairs reach its fuzzy levels; the others
+    (a postal code compared after the city differs) stay chunk by chunk."""
+
+    def __init__(self):
+        self.distinct: dict[str, DistinctPairs] = {}
+        self.results: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) -> np.ndarray:
@@ -120,22 +150,40 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules) 
     lp, rp = positions(df, left_ids), positions(df, right_ids)
     columns = ColumnCodes(df)
     out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
-    # Pairs a chunk at a time: a comparison's temporaries (codes per pair,
-    # distinct value pairs, scores) then scale with the chunk, not with tens
-    # of millions of pairs; distinct pairs are deduplicated within a chunk.
+    # Pairs a chunk at a time: the level walk's temporaries (codes per pair,
+    # pairs still to place) then scale with the chunk, not with tens of
+    # millions of pairs. Distinct value pairs and their scores span chunks.
     threads = COMPARE_THREADS if len(lp) >= PARALLEL_COMPARE_PAIRS else 1
     if threads > 1:
         for column in _columns_of(rules):
             columns[column]  # factorized once, before the threads share the cache
-    with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
-        for start in range(0, len(lp), PAIR_CHUNK):
-            chunk_l, chunk_r = lp[start : start + PAIR_CHUNK], rp[start : start + PAIR_CHUNK]
-            work = [(comparison, columns, chunk_l, chunk_r) for comparison in rules.comparisons]
-            run = map if pool is None else pool.map
-            for k, hit in enumerate(run(_levels_of, *zip(*work))):
-                out[start : start + len(chunk_l), k] = hit
+    caches = [_Cache() for _ in rules.comparisons]
+    chunks = [(start, min(start + PAIR_CHUNK, len(lp))) for start in range(0, len(lp), PAIR_CHUNK)]
+
+    def run(k: int, todo: list[tuple[int, int]]) -> float:
+        began = time.perf_counter()
+        for start, stop in todo:
+            out[start:stop, k] = _levels_of(rules.comparisons[k], columns, lp, rp, start, stop, caches[k])
+        if todo and todo[-1][1] == len(lp):
+            caches[k] = None  # its distinct pairs and scores: done with
             if len(lp) > LARGE_PAIRS:
-                release_free_heap()  # the chunk's temporaries, before the next chunk's
+                release_free_heap()
+        return time.perf_counter() - began
+
+    if threads == 1:
+        for k in range(len(rules.comparisons)):
+            run(k, chunks)
+        return out
+    with ThreadPoolExecutor(threads) as pool:
+        # The first chunk of every comparison, then the rest of each one as
+        # a single task, longest first by the first chunk's time: no wait for
+        # the slowest comparison at the end of every chunk.
+        first = list(pool.map(run, range(len(rules.comparisons)), [chunks[:1]] * len(rules.comparisons)))
+        if len(lp) > LARGE_PAIRS:
+            release_free_heap()
+        order = sorted(range(len(rules.comparisons)), key=lambda k: -first[k])
+        for done in [pool.submit(run, k, chunks[1:]) for k in order]:
+            done.result()
     return out
 
 
@@ -143,33 +191,40 @@ def _columns_of(rules: MatchRules) -> list[str]:
     return list(dict.fromkeys(spec.column or c.field for c in rules.comparisons for spec in c.levels if spec.kind != ELSE))
 
 
-def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray, rp: np.ndarray) -> np.ndarray:
-    """Walk the levels in order; each level only sees pairs no earlier level took."""
-    level = np.full(len(lp), len(comparison.levels) - 1, dtype=np.int8)
-    todo = np.arange(len(lp))
-    distinct: dict[str, DistinctPairs] = {}
-    scores: dict[tuple[str, str], np.ndarray] = {}
+def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray, rp: np.ndarray,
+               start: int, stop: int, cache: _Cache) -> np.ndarray:
+    """Levels of pairs ``start:stop``: walk the levels in order; each level
+    only sees pairs no earlier level took."""
+    chunk_l, chunk_r = lp[start:stop], rp[start:stop]
+    level = np.full(len(chunk_l), len(comparison.levels) - 1, dtype=np.int8)
+    todo = np.arange(len(chunk_l))
     cutoffs = _score_cutoffs(comparison)
     pair_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    local: dict[str, DistinctPairs] = {}  # columns deduplicated within this chunk only
+    local_results: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     for i, spec in enumerate(comparison.levels):
         if spec.kind == ELSE or len(todo) == 0:
             break
         column = spec.column or comparison.field
         codes, values = columns[column]
-        if column not in pair_codes:
-            pair_codes[column] = codes[lp], codes[rp]
-        cl, cr = pair_codes[column]
-        if len(todo) < len(lp):
-            cl, cr = cl[todo], cr[todo]
-        if spec.kind == NULL:
-            hit = (cl < 0) | (cr < 0)
-        elif spec.kind == "exact":
+        if spec.kind in (NULL, "exact"):
+            if column not in pair_codes:
+                pair_codes[column] = codes[chunk_l], codes[chunk_r]
+            cl, cr = pair_codes[column]
+            if len(todo) < len(chunk_l):
+                cl, cr = cl[todo], cr[todo]
             # Equal codes are equal values: no need to look at distinct pairs.
-            hit = (cl >= 0) & (cl == cr)
+            hit = ((cl < 0) | (cr < 0)) if spec.kind == NULL else ((cl >= 0) & (cl == cr))
+        elif column in cache.distinct:
+            hit = _distinct_hits(spec, values, cache.distinct[column], todo + start, cache.results, cutoffs)
+        elif column in local:
+            hit = _distinct_hits(spec, values, local[column], todo, local_results, cutoffs)
+        elif stop - start < len(lp) and len(todo) >= RUN_DISTINCT_SHARE * len(chunk_l):
+            cache.distinct[column] = DistinctPairs(codes, lp, rp)
+            hit = _distinct_hits(spec, values, cache.distinct[column], todo + start, cache.results, cutoffs)
         else:
-            if column not in distinct:
-                distinct[column] = DistinctPairs(codes, len(values), lp, rp, todo, len(lp))
-            hit = _distinct_hits(spec, values, distinct[column], todo, scores, cutoffs)
+            local[column] = DistinctPairs(codes, chunk_l, chunk_r, todo)
+            hit = _distinct_hits(spec, values, local[column], todo, local_results, cutoffs)
         level[todo[hit]] = i
         todo = todo[~hit]
     return level
@@ -188,32 +243,38 @@ def _score_cutoffs(comparison: ComparisonSpec) -> dict[tuple[str, str], float]:
     return cutoffs
 
 
-def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, todo: np.ndarray, scores: dict, cutoffs: dict) -> np.ndarray:
-    """Evaluate one level once per distinct value pair among ``todo``.
+def _distinct_hits(spec, values: np.ndarray, pairs: DistinctPairs, todo: np.ndarray, results: dict, cutoffs: dict) -> np.ndarray:
+    """Evaluate one level once per distinct value pair among ``todo`` (pair indices).
 
-    Score-based kinds keep their scores, so the next threshold level of the
-    same kind on the same column reuses them (the pairs a level leaves are a
-    subset of those it was evaluated on).
+    Results are kept per distinct pair (``results``), for later chunks and,
+    for score-based kinds, for the next threshold level of the same kind on
+    the same column (the pairs a level leaves are a subset of those it was
+    evaluated on). A pair with a missing value never hits.
     """
     fn = level_kinds[spec.kind]
     score_fn = getattr(fn, "score", None)
-    key = (spec.kind, spec.column or "")
+    key = (spec.kind, spec.column or "") if score_fn is not None else (spec.kind, spec.column or "", spec.threshold)
     at = pairs.at(todo)
-    if score_fn is None or key not in scores:
-        need = np.zeros(len(pairs.left), dtype=bool)
-        need[at] = True
-        need &= (pairs.left >= 0) & (pairs.right >= 0)
-        idx = np.flatnonzero(need)
+    if key not in results:
+        n = pairs.missing + 1
+        result = np.full(n, np.nan, dtype=np.float32) if score_fn is not None else np.zeros(n, dtype=bool)
+        done = np.zeros(n, dtype=bool)
+        done[pairs.missing] = True
+        results[key] = result, done
+    result, done = results[key]
+    need = np.zeros(len(done), dtype=bool)
+    need[at] = True
+    need &= ~done
+    idx = np.flatnonzero(need)
+    if len(idx):
         if score_fn is None:
-            result = np.zeros(len(pairs.left), dtype=bool)
-            if len(idx):
-                result[idx] = fn(values, pairs.left[idx], pairs.right[idx], spec.threshold)
-            return result[at]
-        score = np.full(len(pairs.left), np.nan, dtype=np.float32)
-        if len(idx):
-            score[idx] = score_fn(values, pairs.left[idx], pairs.right[idx], cutoffs[key])
-        scores[key] = score
-    score = scores[key][at]
+            result[idx] = fn(values, pairs.left[idx], pairs.right[idx], spec.threshold)
+        else:
+            result[idx] = score_fn(values, pairs.left[idx], pairs.right[idx], cutoffs[key])
+        done[idx] = True
+    if score_fn is None:
+        return result[at]
+    score = result[at]
     with np.errstate(invalid="ignore"):
         return score >= spec.threshold - 1e-6 if fn.at_least else score <= spec.threshold + 1e-6
 

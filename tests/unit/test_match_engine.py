@@ -64,3 +64,40 @@ def test_comparisons_run_two_at_a_time_give_the_levels_of_one_at_a_time(febrl_su
     serial = compare.comparison_levels(frame, left, right, rules)
     assert len(np.unique(serial)) > 3  # the pairs hit many levels, not just "else"
     assert np.array_equal(threaded, serial)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_distinct_pairs_over_the_whole_run_give_the_levels_of_one_chunk(febrl_subset, monkeypatch, threads):
+    """Deduplicating value pairs over all chunks (and reusing scores from
+    earlier chunks) changes no level, with either kind of dedup per column."""
+    import mdm.match.compare as compare
+
+    df, _ = febrl_subset
+    rules = load_rules(ROOT / "rules" / "customer.yaml")
+    frame = compare.ensure_prepared(df, rules)
+    ids = frame.index.to_numpy()[:300]
+    left, right = (a.ravel() for a in np.meshgrid(ids, ids))
+    left, right = left[left < right], right[left < right]
+    # Shuffled, so that the same value pairs recur in different chunks.
+    order = np.random.default_rng(3).permutation(len(left))
+    left, right = left[order], right[order]
+    monkeypatch.setattr(compare, "COMPARE_THREADS", threads)
+    monkeypatch.setattr(compare, "PARALLEL_COMPARE_PAIRS", 0)
+    one_chunk = compare.comparison_levels(frame, left, right, rules)
+
+    built = []
+    original = compare.DistinctPairs.__init__
+
+    def spy(self, codes, lp, rp, subset=None):
+        built.append(subset is None)
+        original(self, codes, lp, rp, subset)
+
+    monkeypatch.setattr(compare.DistinctPairs, "__init__", spy)
+    monkeypatch.setattr(compare, "PAIR_CHUNK", 5_000)
+    for share, run_wide in ((0.0, True), (2.0, False)):
+        built.clear()
+        monkeypatch.setattr(compare, "RUN_DISTINCT_SHARE", share)
+        chunked = compare.comparison_levels(frame, left, right, rules)
+        assert built and all(b == run_wide for b in built)
+        assert np.array_equal(chunked, one_chunk)
+    assert len(np.unique(one_chunk)) > 3
