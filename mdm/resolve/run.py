@@ -38,7 +38,7 @@ from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
 from mdm.store import jsonenc
-from mdm.store.bulk import insert_plain, plain_value, refresh_statistics
+from mdm.store.bulk import indexes_rebuilt, insert_plain, plain_value, refresh_statistics
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
@@ -50,6 +50,8 @@ _SOURCE_COLUMNS = {
 }
 WRITE_CHUNK = 5000
 KEY_WRITE_CHUNK = 50000  # plain tuples: cheap rows, bigger batches
+# From this many records a bulk run rebuilds the key table's indexes (SQLite) rather than updating them.
+REBUILD_KEY_INDEXES = 50_000
 # What a bulk run fills or rewrites: analyzed after it on PostgreSQL.
 BULK_TABLES = ("source_record", "blocking_key", "xref", "golden_record", "golden_record_version", "golden_alias",
                "match_candidate", "outbox")
@@ -610,22 +612,23 @@ def _finish(
     pending_keys: pd.DataFrame | None = None,
 ) -> None:
     """Refresh blocking keys of re-matched records and mark them matched."""
-    if bulk:
-        session.execute(delete(BlockingKey).where(BlockingKey.domain == domain))
-        refresh = frame
-    else:
-        ids = [*pending, *removed]
-        for start in range(0, len(ids), CHUNK):
-            session.execute(ids_statement(session, _DROP_KEYS), {"ids": ids[start : start + CHUNK]})
-        # The pending records' keys were worked out to find their neighbours: no need to slice the frame.
-        refresh = frame if pending_keys is not None else frame.loc[frame.index.intersection(pending)]
-    if len(refresh):
-        keys = pending_keys if pending_keys is not None else blocking_keys(refresh, rules)
-        rows = list(zip(keys["record_id"].astype("int64").tolist(), [domain] * len(keys), keys["key_name"].tolist(),
-                        [value[:KEY_LENGTH] for value in keys["key_value"].tolist()]))
-        for start in range(0, len(rows), KEY_WRITE_CHUNK):
-            insert_plain(session, BlockingKey, ("record_id", "domain", "key_name", "key_value"),
-                         rows[start : start + KEY_WRITE_CHUNK])
+    with indexes_rebuilt(session, BlockingKey, rebuild=bulk and len(frame) >= REBUILD_KEY_INDEXES):
+        if bulk:
+            session.execute(delete(BlockingKey).where(BlockingKey.domain == domain))
+            refresh = frame
+        else:
+            ids = [*pending, *removed]
+            for start in range(0, len(ids), CHUNK):
+                session.execute(ids_statement(session, _DROP_KEYS), {"ids": ids[start : start + CHUNK]})
+            # The pending records' keys were worked out to find their neighbours: no need to slice the frame.
+            refresh = frame if pending_keys is not None else frame.loc[frame.index.intersection(pending)]
+        if len(refresh):
+            keys = pending_keys if pending_keys is not None else blocking_keys(refresh, rules)
+            rows = list(zip(keys["record_id"].astype("int64").tolist(), [domain] * len(keys), keys["key_name"].tolist(),
+                            [value[:KEY_LENGTH] for value in keys["key_value"].tolist()]))
+            for start in range(0, len(rows), KEY_WRITE_CHUNK):
+                insert_plain(session, BlockingKey, ("record_id", "domain", "key_name", "key_value"),
+                             rows[start : start + KEY_WRITE_CHUNK])
     done = [*pending, *removed]
     for start in range(0, len(done), CHUNK):
         session.execute(ids_statement(session, _MARK_MATCHED), {"ids": done[start : start + CHUNK]})

@@ -102,6 +102,35 @@ def write_cache(session: Session, mib: int) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
+@contextmanager
+def indexes_rebuilt(session: Session, table: Table | type, rebuild: bool = True) -> Iterator[None]:
+    """On SQLite, when ``rebuild``: drop ``table``'s indexes, let the caller
+    delete and insert, then create them again, within the transaction.
+
+    Millions of rows (a bulk run's blocking keys) go in faster into a bare
+    table, with each index then built in one sort, than into indexes kept up
+    to date row by row in random key order (24.8 s -> 17.0 s for 6.7M keys).
+    The indexes are the table's own definitions, so the schema stays what the
+    migrations made. WAL readers keep their snapshot meanwhile. PostgreSQL
+    keeps its indexes: dropping one would lock every reader of the table out
+    until the commit."""
+    table = getattr(table, "__table__", table)
+    conn = session.connection()
+    if not rebuild or conn.dialect.name != "sqlite":
+        yield
+        return
+    if not conn.connection.driver_connection.in_transaction:
+        # pysqlite opens a transaction only before DML: DDL first would autocommit.
+        conn.exec_driver_sql("BEGIN")
+    indexes = sorted(table.indexes, key=lambda index: index.name)
+    for index in indexes:
+        index.drop(conn, checkfirst=True)
+    yield
+    with write_cache(session, WRITE_CACHE_MIB):
+        for index in indexes:
+            index.create(conn)
+
+
 def refresh_statistics(session: Session, tables: Iterable[str]) -> None:
     """After a bulk write on PostgreSQL: ANALYZE the tables it filled or rewrote.
 

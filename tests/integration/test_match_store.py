@@ -357,3 +357,45 @@ def test_a_retrain_keeps_one_candidate_per_pair_and_the_stewards_verdicts(matche
     assert after[rejected] == "rejected"
     # The same data and rules: every other pair is back in the queue, none is new.
     assert {pair for pair, status in after.items() if status == "pending"} == set(pending[1:])
+
+
+def key_table(store) -> tuple[list, list]:
+    """The blocking-key rows (without ids) and the key table's index definitions."""
+    from sqlalchemy import inspect
+
+    from mdm.store.tables import BlockingKey
+
+    with store.session() as s:
+        rows = sorted(s.execute(select(BlockingKey.record_id, BlockingKey.domain, BlockingKey.key_name,
+                                       BlockingKey.key_value)).all())
+    indexes = sorted((ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
+                     for ix in inspect(store.engine).get_indexes("blocking_key"))
+    return rows, indexes
+
+
+def test_a_bulk_run_that_rebuilds_the_key_indexes_writes_the_same_keys_and_indexes(store, monkeypatch):
+    import mdm.resolve.run as run
+
+    load_and_match(store)
+    kept = key_table(store)
+    assert len(kept[0]) > 100 and {name for name, _, _ in kept[1]} >= {"ix_blocking_key_lookup",
+                                                                       "ix_blocking_key_record_id"}
+    monkeypatch.setattr(run, "REBUILD_KEY_INDEXES", 0)
+    match(store, retrain=True)
+    assert key_table(store) == kept
+
+
+def test_a_failed_write_keeps_the_key_indexes(store):
+    """The drop is part of the transaction: a rollback brings the indexes back."""
+    from sqlalchemy import inspect
+
+    from mdm.store.bulk import indexes_rebuilt
+    from mdm.store.tables import BlockingKey
+
+    before = inspect(store.engine).get_indexes("blocking_key")
+    with pytest.raises(RuntimeError), store.session() as s:
+        with indexes_rebuilt(s, BlockingKey):
+            assert inspect(s.connection()).get_indexes("blocking_key") == [] or s.bind.dialect.name != "sqlite"
+            raise RuntimeError("the write failed")
+    assert inspect(store.engine).get_indexes("blocking_key") == before
+    assert len(before) >= 2
