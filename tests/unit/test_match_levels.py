@@ -234,3 +234,15 @@ def test_vetoed_tables_equal_the_level_lists_on_the_bundled_rules():
                 want |= hit
         assert vetoed(levels, rules).tolist() == want.tolist()
         assert want.any() == any(c.veto_levels for c in rules.comparisons)
+
+
+def test_column_codes_hold_fresh_copies_of_the_distinct_strings():
+    """Large frames' distinct strings are copied (for memory order), unchanged in value."""
+    from mdm.match.compare import ColumnCodes
+
+    words = [f"street {i % 300} \ud800x" if i % 7 == 0 else f"name {i % 300}" for i in range(1000)]
+    frame = pd.DataFrame({"street": words + [None]})
+    codes, text = ColumnCodes(frame)["street"]
+    assert [text[c] for c in codes[:-1]] == words and codes[-1] == -1
+    originals = {id(w) for w in words}
+    assert not any(id(t) in originals for t in text)
