@@ -396,7 +396,9 @@ def _match_incremental(
     n_review = _store_review(session, domain, rows, set(pending) | set(removed), set(core), now)
     _finish(session, domain, pending, removed, core_frame, rules, False, keys)
     timings["write"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     session.commit()
+    timings["commit"] = time.perf_counter() - mark
     return MatchReport(
         domain, "incremental", records=len(pending), affected=len(core_frame),
         pairs=(0 if result is None else len(result.pairs)) + (0 if first is None else len(first[0])), review=n_review, golden=stats,
