@@ -224,16 +224,16 @@ def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray,
                 cl, cr = cl[todo], cr[todo]
             # Equal codes are equal values: no need to look at distinct pairs.
             hit = ((cl < 0) | (cr < 0)) if spec.kind == NULL else ((cl >= 0) & (cl == cr))
-        elif column in cache.distinct:
-            hit = _distinct_hits(spec, values, cache.distinct[column], todo + start, cache.results, cutoffs)
-        elif column in local:
-            hit = _distinct_hits(spec, values, local[column], todo, local_results, cutoffs)
-        elif stop - start < len(lp) and len(todo) >= RUN_DISTINCT_SHARE * len(chunk_l):
-            cache.distinct[column] = DistinctPairs(codes, lp, rp)
-            hit = _distinct_hits(spec, values, cache.distinct[column], todo + start, cache.results, cutoffs)
         else:
-            local[column] = DistinctPairs(codes, chunk_l, chunk_r, todo)
-            hit = _distinct_hits(spec, values, local[column], todo, local_results, cutoffs)
+            if column not in cache.distinct and column not in local:
+                if stop - start < len(lp) and len(todo) >= RUN_DISTINCT_SHARE * len(chunk_l):
+                    cache.distinct[column] = DistinctPairs(codes, lp, rp)
+                else:
+                    local[column] = DistinctPairs(codes, chunk_l, chunk_r, todo)
+            if column in cache.distinct:  # indexed by the run's pairs
+                hit = _distinct_hits(spec, values, cache.distinct[column], todo + start, cache.results, cutoffs)
+            else:  # by the chunk's
+                hit = _distinct_hits(spec, values, local[column], todo, local_results, cutoffs)
         level[todo[hit]] = i
         todo = todo[~hit]
     return level

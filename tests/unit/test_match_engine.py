@@ -47,16 +47,22 @@ def test_existing_model_scores_new_pairs_like_the_bulk_run(febrl_subset, result)
     assert np.array_equal(levels, result.levels[:50])
 
 
+def every_pair(febrl_subset, n: int):
+    """(prepared frame, customer rules, left, right): every pair among the first ``n`` records."""
+    from mdm.match.compare import ensure_prepared
+
+    rules = load_rules(ROOT / "rules" / "customer.yaml")
+    frame = ensure_prepared(febrl_subset[0], rules)
+    ids = frame.index.to_numpy()[:n]
+    left, right = (a.ravel() for a in np.meshgrid(ids, ids))
+    return frame, rules, left[left < right], right[left < right]
+
+
 def test_comparisons_run_two_at_a_time_give_the_levels_of_one_at_a_time(febrl_subset, monkeypatch):
     import mdm.match.compare as compare
 
-    df, _ = febrl_subset
-    rules = load_rules(ROOT / "rules" / "customer.yaml")
-    frame = compare.ensure_prepared(df, rules)
     # Every pair among the first 400 records: ~80k pairs, in chunks of 30k.
-    ids = frame.index.to_numpy()[:400]
-    left, right = (a.ravel() for a in np.meshgrid(ids, ids))
-    left, right = left[left < right], right[left < right]
+    frame, rules, left, right = every_pair(febrl_subset, 400)
     monkeypatch.setattr(compare, "PAIR_CHUNK", 30_000)
     monkeypatch.setattr(compare, "PARALLEL_COMPARE_PAIRS", 0)
     threaded = compare.comparison_levels(frame, left, right, rules)
@@ -72,12 +78,7 @@ def test_distinct_pairs_over_the_whole_run_give_the_levels_of_one_chunk(febrl_su
     earlier chunks) changes no level, with either kind of dedup per column."""
     import mdm.match.compare as compare
 
-    df, _ = febrl_subset
-    rules = load_rules(ROOT / "rules" / "customer.yaml")
-    frame = compare.ensure_prepared(df, rules)
-    ids = frame.index.to_numpy()[:300]
-    left, right = (a.ravel() for a in np.meshgrid(ids, ids))
-    left, right = left[left < right], right[left < right]
+    frame, rules, left, right = every_pair(febrl_subset, 300)
     # Shuffled, so that the same value pairs recur in different chunks.
     order = np.random.default_rng(3).permutation(len(left))
     left, right = left[order], right[order]
