@@ -6,6 +6,7 @@ batch of rows instead of a round trip per row."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -126,9 +127,29 @@ def indexes_rebuilt(session: Session, table: Table | type, rebuild: bool = True)
     for index in indexes:
         index.drop(conn, checkfirst=True)
     yield
-    with write_cache(session, WRITE_CACHE_MIB):
+    with write_cache(session, WRITE_CACHE_MIB), sorter_threads(session, SORT_THREADS):
         for index in indexes:
             index.create(conn)
+
+
+# Helper threads for SQLite's sorter while an index is built: 15.1 -> 11.5 s for
+# the 6.7M-key lookup index of a 1M-record run on 2 cores.
+SORT_THREADS = min(os.cpu_count() or 1, 4)
+
+
+@contextmanager
+def sorter_threads(session: Session, threads: int) -> Iterator[None]:
+    """``PRAGMA threads`` on SQLite while a large sort runs (CREATE INDEX), the connection's own after."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or threads <= 1:
+        yield
+        return
+    (before,) = conn.exec_driver_sql("PRAGMA threads").one()
+    conn.exec_driver_sql(f"PRAGMA threads = {int(threads)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA threads = {int(before)}")
 
 
 def refresh_statistics(session: Session, tables: Iterable[str]) -> None:

@@ -399,3 +399,20 @@ def test_a_failed_write_keeps_the_key_indexes(store):
             raise RuntimeError("the write failed")
     assert inspect(store.engine).get_indexes("blocking_key") == before
     assert len(before) >= 2
+
+
+def test_index_builds_get_sorter_threads_and_give_them_back(tmp_path):
+    """SQLite sorts an index build on helper threads; the connection's own setting returns afterwards."""
+    from mdm.store.bulk import sorter_threads
+
+    store = Store.open(f"sqlite:///{tmp_path / 'threads.db'}")
+    upgrade(store.engine)
+    try:
+        with store.session() as s:
+            conn = s.connection()
+            (before,) = conn.exec_driver_sql("PRAGMA threads").one()
+            with sorter_threads(s, 3):
+                assert conn.exec_driver_sql("PRAGMA threads").one()[0] == 3
+            assert conn.exec_driver_sql("PRAGMA threads").one()[0] == before
+    finally:
+        store.close()
