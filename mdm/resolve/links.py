@@ -16,6 +16,8 @@ from mdm.resolve.frames import current_records
 from mdm.store.tables import CannotLink, MustLink, SourceRecord
 
 CHUNK = 900
+# Above this many records, links are read whole rather than by id (see ``_pairs_touching``).
+WHOLE_TABLE_IDS = 4 * CHUNK
 
 
 def compared_fields(rules: MatchRules) -> list[str]:
@@ -99,14 +101,19 @@ def must_link_pairs(session: Session, record_ids: list[int]) -> list[tuple[int, 
 
 
 def _pairs_touching(session: Session, table, ids: list[int], extra: tuple = ()) -> list[tuple]:
+    columns = (table.left_record_id, table.right_record_id, *extra)
+    if len(ids) > WHOLE_TABLE_IDS:
+        # A bulk run asks about every record: links are steward decisions, few next to the records,
+        # so one read of the table beats a thousand OR-ed IN lists (about 6 ms each to build and run).
+        wanted = set(ids)
+        return sorted({tuple(row) for row in session.execute(select(*columns))
+                       if row[0] in wanted or row[1] in wanted})
     found: set[tuple] = set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         found.update(
             session.execute(
-                select(table.left_record_id, table.right_record_id, *extra).where(
-                    or_(table.left_record_id.in_(chunk), table.right_record_id.in_(chunk))
-                )
+                select(*columns).where(or_(table.left_record_id.in_(chunk), table.right_record_id.in_(chunk)))
             ).all()
         )
     return sorted(found)

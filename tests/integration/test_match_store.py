@@ -262,6 +262,35 @@ def test_steward_links_outrank_the_model_until_records_change(matched):
     assert golden[keys[c]] == golden[keys[d]]
 
 
+def test_links_of_a_whole_domain_read_at_once_equal_links_read_by_id(matched, monkeypatch):
+    """A bulk run reads the link tables whole; what it finds equals the per-chunk reads."""
+    from mdm.resolve import links
+    from mdm.resolve.frames import current_records
+    from mdm.resolve.links import add_cannot_link, add_must_link, must_link_pairs, standing_cannot_links
+
+    with matched.session() as s:
+        ids = sorted(s.scalars(select(Xref.record_id)).all())
+        pairs = [(ids[0], ids[5]), (ids[7], ids[3]), (ids[10], ids[-1])]
+        for a, b in pairs:
+            add_cannot_link(s, "customer", a, b, RULES, now=now())
+        add_must_link(s, ids[20], ids[2], now=now())
+        add_must_link(s, ids[-2], ids[30], now=now())
+        s.commit()
+        frame = current_records(s, "customer")
+        some = frame.loc[ids[:12]]  # holds both records of two cannot-links, one record of the third
+        monkeypatch.setattr(links, "WHOLE_TABLE_IDS", 5)
+        whole = (standing_cannot_links(s, "customer", RULES, frame), must_link_pairs(s, frame.index.tolist()),
+                 standing_cannot_links(s, "customer", RULES, some), must_link_pairs(s, some.index.tolist()))
+        monkeypatch.setattr(links, "WHOLE_TABLE_IDS", 10**9)
+        chunked = (standing_cannot_links(s, "customer", RULES, frame), must_link_pairs(s, frame.index.tolist()),
+                   standing_cannot_links(s, "customer", RULES, some), must_link_pairs(s, some.index.tolist()))
+    assert whole == chunked
+    assert sorted(zip(*whole[0])) == sorted(links.ordered(a, b) for a, b in pairs)
+    assert sorted(zip(*whole[2])) == sorted(links.ordered(a, b) for a, b in pairs[:2])
+    assert whole[1] == sorted([links.ordered(ids[20], ids[2]), links.ordered(ids[-2], ids[30])])
+    assert whole[3] == [links.ordered(ids[20], ids[2])]
+
+
 def test_id_list_statements_read_what_a_plain_in_reads(shared):
     """The incremental path's prebuilt statements (expanding IN on SQLite, ``= ANY(array)``
     on PostgreSQL) return exactly the rows of a freshly built IN query, for int and text ids."""
