@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mdm.match.features import SMALL_FRAME_ROWS, prepare, prepare_columns, small_frame, text_value
 from mdm.match.rules import MatchRules
 from mdm.models.fields import CANONICAL_FIELDS
+from mdm.store.jsonenc import loads
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import SourceRecord, SourceRecordVersion
 
@@ -24,7 +25,58 @@ def current_records(session: Session, domain: str, record_ids: list[int] | None 
     Columns: the domain's canonical fields, plus system, source_key, version,
     updated_at (the source's change time, else when it was loaded), loaded_at
     and the correlation id of the ingest that brought the version."""
+    if record_ids is None and session.get_bind().dialect.name == "sqlite":
+        return _whole_domain_sqlite(session, domain)
     return records_frame(domain, _current_rows(session, domain, record_ids))
+
+
+def _whole_domain_sqlite(session: Session, domain: str) -> pd.DataFrame:
+    """``records_frame(domain, _current_rows(...))`` for a whole domain on SQLite, built faster.
+
+    A bulk run reads every record: SQLAlchemy's result processing parsed two
+    timestamps and a JSON document per row. Here the rows come as stored
+    text from the driver, JSON goes through orjson, the timestamps through one
+    vectorized parse, and a text column's gaps become None by a mask instead
+    of ``where``. The frame is the same, value for value and type for type."""
+    conn = session.connection()
+    statement = _CURRENT.order_by(SourceRecord.id).compile(dialect=conn.dialect)
+    params = statement.construct_params({"domain": domain})
+    cursor = conn.connection.driver_connection.execute(str(statement), [params[name] for name in statement.positiontup])
+    rows = cursor.fetchall()
+    if not rows:
+        return records_frame(domain, rows)
+    ids, systems, keys, versions, documents, source_times, load_times, correlations = zip(*rows)
+    del rows
+    names = list(CANONICAL_FIELDS[domain])
+    fields = pd.DataFrame.from_records([loads(text) for text in documents], columns=names)
+    del documents
+    data = {}
+    for name in names:
+        column = fields[name]
+        if column.dtype == object:
+            values = column.to_numpy(copy=True)
+            values[pd.isna(values)] = None
+        else:  # a typed column (numbers): as ``records_frame`` makes it
+            values = column.astype(object).where(column.notna(), None).to_numpy()
+        data[name] = values
+    del fields
+    loaded = _utc_times(load_times)
+    changed = _utc_times(source_times)
+    changed = changed.where(changed.notna(), loaded)
+    frame = pd.DataFrame(data, copy=False)
+    frame["system"] = np.array(systems, dtype=object)
+    frame["source_key"] = np.array(keys, dtype=object)
+    frame["version"] = np.asarray(versions, dtype=np.int64)
+    frame["updated_at"] = changed
+    frame["loaded_at"] = loaded
+    frame["correlation_id"] = np.array(correlations, dtype=object)
+    frame.index = pd.Index(np.asarray(ids, dtype=np.int64), name="record_id")
+    return frame
+
+
+def _utc_times(texts) -> pd.Series:
+    """SQLite's stored DATETIME text (naive, UTC) as a UTC timestamp column."""
+    return pd.Series(pd.to_datetime(pd.Series(texts, dtype=object), format="ISO8601", utc=True))
 
 
 def prepared_records(session: Session, domain: str, rules: MatchRules, record_ids: list[int]) -> pd.DataFrame:
