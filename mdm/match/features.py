@@ -46,13 +46,23 @@ def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     if 0 < len(df) <= SMALL_FRAME_ROWS and df.columns.is_unique and df.index.is_unique:
         return _prepare_small(df, rules)
     out = pd.DataFrame(index=df.index)
+    # Column name -> (codes with missing as 0, number of distinct values): features share
+    # inputs, and hashing a million strings again for each one cost more than the features.
+    codes: dict[str, tuple[np.ndarray, int]] = {}
     for column in df.columns:
-        out[column] = _as_text(df[column]) if _is_text(df[column]) else df[column]
+        if _is_text(df[column]):
+            out[column], found = _as_text(df[column], with_codes=True)
+            if found is not None:
+                codes[column] = found
+        else:
+            out[column] = df[column]
     for name, spec in rules.features.items():
         inputs = [column_or_null(out, column) for column in spec.inputs]
         scalar = feature_functions.scalar(spec.fn)
+        codes.pop(name, None)
         if scalar is not None and all(series.dtype == object for series in inputs):
-            distinct = _per_distinct(scalar, inputs, spec.params)
+            known = [codes.get(column) if column in out.columns else None for column in spec.inputs]
+            distinct = _per_distinct(scalar, inputs, spec.params, known)
             if distinct is not None:
                 out[name] = distinct
                 continue
@@ -60,19 +70,24 @@ def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
     return out
 
 
-def _per_distinct(scalar: Callable[..., list], inputs: list[pd.Series], params: dict) -> pd.Series | None:
+def _per_distinct(scalar: Callable[..., list], inputs: list[pd.Series], params: dict,
+                  known: list[tuple[np.ndarray, int] | None] | None = None) -> pd.Series | None:
     """A feature through its ``scalar`` twin, run once per distinct combination of input
     values and mapped back: names, cities and postcodes repeat, so this is a fraction of
     the rows, and one pass over plain lists instead of several pandas string passes.
-    None when a value cannot be hashed (the caller then runs the Series function)."""
+    ``known``: per input, its codes (missing as 0) and count of distinct values when the
+    caller has them. None when a value cannot be hashed (the caller then runs the Series function)."""
     index = inputs[0].index
     values = [series.to_numpy(dtype=object) for series in inputs]
+    known = known or [None] * len(values)
     try:
         key = None
-        for column in values:
-            codes, uniques = pd.factorize(column, use_na_sentinel=True)
-            codes = codes.astype(np.int64) + 1  # missing (NaN or None alike) is 0
-            key = codes if key is None else pd.factorize(key * (len(uniques) + 1) + codes)[0].astype(np.int64)
+        for column, given in zip(values, known):
+            if given is None:
+                column_codes, uniques = pd.factorize(column, use_na_sentinel=True)
+                given = (column_codes.astype(np.int64) + 1, len(uniques))  # missing (NaN or None alike) is 0
+            codes, n_distinct = given
+            key = codes if key is None else pd.factorize(key * (n_distinct + 1) + codes)[0].astype(np.int64)
     except TypeError:
         return None
     group, _ = pd.factorize(key)
@@ -213,17 +228,25 @@ def _is_text(series: pd.Series) -> bool:
     return series.dtype == object or isinstance(series.dtype, pd.StringDtype)
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Missing and blank values as None, the rest unchanged; each distinct value is tested once."""
+def _as_text(series: pd.Series, with_codes: bool = False):
+    """Missing and blank values as None, the rest unchanged; each distinct value is tested once.
+
+    ``with_codes``: (the column, (codes with missing and blank as 0, count of codes) or None)."""
     values = series.to_numpy(dtype=object)
     try:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     except TypeError:  # unhashable values: test each one
         values = series.astype(object).where(series.notna(), None)
-        return values.where(values.astype(str).str.strip() != "", None)
+        text = values.where(values.astype(str).str.strip() != "", None)
+        return (text, None) if with_codes else text
     keep = np.fromiter((str(v).strip() != "" for v in np.asarray(uniques, dtype=object)), bool, len(uniques))
     keep = np.append(keep, False)  # code -1 (missing) -> None
-    return pd.Series(np.where(keep[codes], values, None), index=series.index, dtype=object, name=series.name)
+    kept = keep[codes]
+    text = pd.Series(np.where(kept, values, None), index=series.index, dtype=object, name=series.name)
+    if not with_codes:
+        return text
+    # Blank values join the missing ones (0); other values keep their code, shifted by one.
+    return text, (np.where(kept, codes.astype(np.int64) + 1, 0), len(uniques))
 
 
 def _str(series: pd.Series) -> pd.Series:

@@ -156,9 +156,10 @@ def test_features_once_per_distinct_value_match_the_series_functions(seed, monke
         assert_frame_equal(fast, slow)
 
 
-def _as_text_per_value(series: pd.Series) -> pd.Series:
+def _as_text_per_value(series: pd.Series, with_codes: bool = False):
     values = series.astype(object).where(series.notna(), None)
-    return values.where(values.astype(str).str.strip() != "", None)
+    text = values.where(values.astype(str).str.strip() != "", None)
+    return (text, None) if with_codes else text
 
 
 def test_prepared_records_fused_cleaning_equals_prepare_of_records_frame(monkeypatch):
