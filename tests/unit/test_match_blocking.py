@@ -128,3 +128,54 @@ def test_small_and_vectorized_candidate_pairs_agree(rows, limit):
         blocking.SMALL_KEY_ROWS = original
     assert small[0].tolist() == vectorized[0].tolist() and small[1].tolist() == vectorized[1].tolist()
 
+
+
+def _keys_deduplicated_whole(frame, book):
+    """``blocking_keys`` as it was: every key's rows, then one ``drop_duplicates`` over all of them."""
+    from mdm.match.blocking import KEY_SEPARATOR, _is_multi_valued
+    from mdm.match.features import column_or_null, ensure_prepared
+
+    frame = ensure_prepared(frame, book)
+    out = []
+    for key in book.blocking.keys:
+        parts = pd.DataFrame({str(i): column_or_null(frame, c) for i, c in enumerate(key.columns)}, index=frame.index)
+        for column in parts.columns:
+            if _is_multi_valued(parts[column]):
+                parts = parts.explode(column)
+        parts = parts.dropna()
+        value = parts.iloc[:, 0].astype(str)
+        for column in parts.columns[1:]:
+            value = value + KEY_SEPARATOR + parts[column].astype(str)
+        out.append(pd.DataFrame({"record_id": parts.index.to_numpy(np.int64), "key_name": key.name,
+                                 "key_value": value.to_numpy()}))
+    return pd.concat(out, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(["ACME ACME WIDGETS", "Widgets Acme", "ACME", None, "", "Beta Beta Beta"]),
+                min_size=300, max_size=400),
+       st.booleans(), st.booleans())
+def test_keys_deduplicated_per_exploded_key_equal_the_whole_table_deduplicated(orgs, same_names, repeated_ids):
+    """Only keys of several values per record can repeat a row: deduplicating those alone gives
+    the table a deduplication of every row gave, also when key names or record ids repeat."""
+    book = parse_rules(
+        {
+            "domain": "customer",
+            "features": {"org_tokens": {"fn": "tokens", "of": "organization"}, "zip5": {"fn": "zip5", "of": "postal_code"}},
+            "blocking": {"keys": [{"name": "k", "columns": ["org_tokens"]},
+                                  {"name": "k" if same_names else "z", "columns": ["zip5", "org_tokens"]},
+                                  {"name": "e", "columns": ["email"]}]},
+            "comparisons": [{"name": "organization", "levels": ["null", "exact", "else"]}],
+            "thresholds": {"auto_merge": 0.9, "review": 0.5},
+        }
+    )
+    n = len(orgs)
+    ids = [i // 2 if repeated_ids else i for i in range(n)]
+    frame = pd.DataFrame({"organization": orgs, "postal_code": ["02134", "02134-1111", None] * (n // 3) + ["1"] * (n % 3),
+                          # Several addresses per record, some twice: that key explodes into repeated rows.
+                          "email": [[f"a{i % 7}@x.com", f"b{i % 3}@x.com", f"a{i % 7}@x.com"][: 1 + i % 3]
+                                    for i in range(n)]}, index=pd.Index(ids, dtype="int64"))
+    got = blocking_keys(frame, book)
+    pd.testing.assert_frame_equal(got, _keys_deduplicated_whole(frame, book))
+    assert not got.duplicated().any()
+    assert (got["key_name"] == "e").sum() < sum(1 + i % 3 for i in range(n))  # repeated rows were dropped
