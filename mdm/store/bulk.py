@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Column, Table, insert
@@ -91,16 +91,8 @@ def write_cache(session: Session, mib: int) -> Iterator[None]:
     inserts into indexes in random order (the outbox's unique event ids, xref by source key):
     with a small cache every such insert evicts a page that is soon needed again and spills it,
     dirty, to the WAL, so the same index pages are written over and over within the transaction."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
+    with _sqlite_pragma(session, "cache_size", -int(mib) * 1024):
         yield
-        return
-    (before,) = conn.exec_driver_sql("PRAGMA cache_size").one()
-    conn.exec_driver_sql(f"PRAGMA cache_size = {-int(mib) * 1024}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 @contextmanager
@@ -140,16 +132,23 @@ SORT_THREADS = min(os.cpu_count() or 1, 4)
 @contextmanager
 def sorter_threads(session: Session, threads: int) -> Iterator[None]:
     """``PRAGMA threads`` on SQLite while a large sort runs (CREATE INDEX), the connection's own after."""
+    with _sqlite_pragma(session, "threads", int(threads)) if threads > 1 else nullcontext():
+        yield
+
+
+@contextmanager
+def _sqlite_pragma(session: Session, name: str, value: int) -> Iterator[None]:
+    """On SQLite, the connection's integer pragma ``name`` set to ``value`` for the block, its own value after."""
     conn = session.connection()
-    if conn.dialect.name != "sqlite" or threads <= 1:
+    if conn.dialect.name != "sqlite":
         yield
         return
-    (before,) = conn.exec_driver_sql("PRAGMA threads").one()
-    conn.exec_driver_sql(f"PRAGMA threads = {int(threads)}")
+    (before,) = conn.exec_driver_sql(f"PRAGMA {name}").one()
+    conn.exec_driver_sql(f"PRAGMA {name} = {int(value)}")
     try:
         yield
     finally:
-        conn.exec_driver_sql(f"PRAGMA threads = {int(before)}")
+        conn.exec_driver_sql(f"PRAGMA {name} = {int(before)}")
 
 
 def refresh_statistics(session: Session, tables: Iterable[str]) -> None:
