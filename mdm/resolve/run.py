@@ -264,7 +264,9 @@ def match_domain(
     )
     _finish(session, domain, pending, removed, affected, rules, bulk, keys)
     timings["write"] = time.perf_counter() - mark
-    session.commit()
+    mark = time.perf_counter()
+    session.commit()  # on SQLite this copies the run's WAL into the database file: a 1M run's ~5 GB take ~26 s
+    timings["commit"] = time.perf_counter() - mark
     mark = time.perf_counter()
     refresh_statistics(session, BULK_TABLES)
     session.commit()
