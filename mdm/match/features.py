@@ -61,8 +61,7 @@ def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
         scalar = feature_functions.scalar(spec.fn)
         codes.pop(name, None)
         if scalar is not None and all(series.dtype == object for series in inputs):
-            known = [codes.get(column) if column in out.columns else None for column in spec.inputs]
-            distinct = _per_distinct(scalar, inputs, spec.params, known)
+            distinct = _per_distinct(scalar, inputs, spec.params, [codes.get(column) for column in spec.inputs])
             if distinct is not None:
                 out[name] = distinct
                 continue

@@ -250,7 +250,7 @@ def match_domain(
 
     mark = time.perf_counter()
     decided = _decided_by(result.pairs, labels)
-    n_review = _write_review(session, domain, affected, result, labels, set(zip(*cl)), now)
+    n_review = _write_review(session, domain, result, labels, set(zip(*cl)), now)
     n_pairs, blocking, keys = len(result.pairs), result.blocking, result.keys
     # Writing golden records needs the source fields only: drop the scored
     # pairs and the match features first (gigabytes at a million records).
@@ -451,7 +451,7 @@ def _decided_by(pairs: pd.DataFrame, labels: pd.Series) -> dict[int, tuple[str, 
     return {int(r): ("auto", float(p)) for r, p in zip(rid[first].tolist(), prob[first].tolist())}
 
 
-def _write_review(session, domain, frame, result, labels, barred: set, now) -> int:
+def _write_review(session, domain, result, labels, barred: set, now) -> int:
     """Store review-band pairs between different clusters as match candidates.
 
     A bulk run re-decides every record of the domain: its pending candidates are

@@ -450,6 +450,7 @@ def test_index_builds_get_sorter_threads_and_give_them_back(tmp_path):
 def test_a_whole_domain_read_on_sqlite_gives_the_frame_of_the_row_path(tmp_path):
     """The bulk read (driver rows, orjson, vectorized timestamps) builds the same frame as
     ``records_frame`` over SQLAlchemy's rows: values, their Python types and the column types."""
+    from mdm.models.fields import CANONICAL_FIELDS
     from mdm.resolve.frames import _current_rows, current_records, records_frame
 
     store = Store.open(f"sqlite:///{tmp_path / 'read.db'}")
@@ -464,8 +465,15 @@ def test_a_whole_domain_read_on_sqlite_gives_the_frame_of_the_row_path(tmp_path)
         with store.session() as s:
             for domain in ("customer", "item", "price"):
                 fast = current_records(s, domain)
-                rows = records_frame(domain, _current_rows(s, domain, None))
+                stored = _current_rows(s, domain, None)
+                rows = records_frame(domain, stored)
                 pd.testing.assert_frame_equal(fast, rows, check_exact=True)
+                # The field columns as pandas' ``where`` gave them before the masks.
+                fields = pd.DataFrame.from_records([r[4] for r in stored], columns=list(CANONICAL_FIELDS[domain]))
+                fields = fields.astype(object).where(fields.notna(), None)
+                for column in fields.columns:
+                    assert fast[column].tolist() == fields[column].tolist(), (domain, column)
+                    assert list(map(type, fast[column])) == list(map(type, fields[column])), (domain, column)
                 for column in fast.columns:
                     assert list(map(type, fast[column])) == list(map(type, rows[column])), (domain, column)
                 typed += sum(fast[c].map(lambda v: type(v) in (int, float)).any() for c in fast.columns
