@@ -111,8 +111,11 @@ def child(args: list[str]) -> dict:
 
 def _store(db: Path):
     from mdm.store import Store
+    from mdm.store.migrate import upgrade
 
-    return Store.open(f"sqlite:///{db}")
+    store = Store.open(f"sqlite:///{db}")
+    upgrade(store.engine)  # a template made by older code gets the newer schema (untimed)
+    return store
 
 
 def run_capture(records: int) -> dict:
@@ -251,8 +254,10 @@ def table_digest(db: Path) -> dict:
     queries = {
         "golden_record": "SELECT id, domain, version, status, merged_into, attributes, lineage, created_at, updated_at "
                          "FROM golden_record",
-        "golden_record_version": "SELECT golden_id, version, change_type, attributes, lineage, members, changed_at, "
-                                 "correlation_id FROM golden_record_version",
+        # The lineage a version reads (stored once: NULL in the version row reads the golden row's).
+        "golden_record_version": "SELECT v.golden_id, v.version, v.change_type, v.attributes, "
+                                 "coalesce(v.lineage, g.lineage), v.members, v.changed_at, v.correlation_id "
+                                 "FROM golden_record_version v JOIN golden_record g ON g.id = v.golden_id",
         "xref": "SELECT record_id, golden_id, domain, system, source_key, decided_by, match_probability, linked_at "
                 "FROM xref",
         # In sequence order; the event id is random (uuid4), so only its shape is kept.

@@ -21,6 +21,7 @@ from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
 from mdm.resolve.golden import column_values, pinned_overrides
 from mdm.resolve.parallel import build_workers, building
+from mdm.resolve.versions import keep_version_lineage
 from mdm.store.bulk import bulk_insert, insert_plain, plain_value, write_cache
 from mdm.store import jsonenc
 from mdm.store.statements import ids_statement, ids_statements
@@ -167,8 +168,8 @@ def apply_clusters(
     stray = {rid for members in previous.values() for rid in members} - set(frame.index) - set(removed)
     if stray:
         raise ValueError(f"records {sorted(stray)[:10]} belong to affected golden records but are not in the frame")
-    # A bulk run may retire many records: it reads their lineage along; one record's run needs none.
-    existing = golden_rows(session, involved, lineage=whole_domain)
+    # Lineage is not read: a retired record keeps its own, and its versions copy it (``keep_version_lineage``).
+    existing = golden_rows(session, involved, lineage=False)
     clusters = _clusters(labels)
     assignment = assign_golden_ids(
         clusters, current, {g: (r.created_at, g) for g, r in existing.items()}, previous_members=previous,
@@ -246,8 +247,8 @@ def apply_clusters(
                          "attributes": attributes, "lineage": jsonenc.loads(stored_lineage), "updated_at": now}
                     )
                 why = correlation_id or cause.get(label)
-                versions.append((gid, version, change, stored_attrs, stored_lineage, jsonenc.encode(members), stamp,
-                                 why))
+                # The version reads its lineage from the golden row (stored once: ``mdm.resolve.versions``).
+                versions.append((gid, version, change, stored_attrs, None, jsonenc.encode(members), stamp, why))
                 changed = changed_attributes(old_attrs, attributes)
                 stats.changed_attributes.update(changed.keys())
                 # The golden record's attributes go into the event as the text already encoded.
@@ -330,6 +331,7 @@ def _insert_golden(session: Session, new_rows: list[tuple], updates: list[dict],
     timestamps as ``plain_value``); updates as ORM bulk updates."""
     for chunk in _chunks(new_rows, WRITE_CHUNK):
         insert_plain(session, GoldenRecord, GOLDEN_COLUMNS, chunk)
+    keep_version_lineage(session, [row["id"] for row in updates])
     for chunk in _chunks(updates, WRITE_CHUNK):
         session.execute(update(GoldenRecord), chunk)
     for chunk in _chunks(versions, WRITE_CHUNK):
@@ -341,6 +343,7 @@ def _insert_golden(session: Session, new_rows: list[tuple], updates: list[dict],
 def _write_golden(session: Session, new_rows, updates, versions, events) -> None:
     for chunk in _chunks(new_rows, WRITE_CHUNK):
         bulk_insert(session, GoldenRecord, chunk)
+    keep_version_lineage(session, [row["id"] for row in updates])
     for chunk in _chunks(updates, WRITE_CHUNK):
         session.execute(update(GoldenRecord), chunk)
     for chunk in _chunks(versions, WRITE_CHUNK):
@@ -364,13 +367,13 @@ def _causes(frame: pd.DataFrame, labels: pd.Series) -> dict:
 def _retire(row: GoldenRecord, change, survivor, now, correlation_id, domain, updates, versions, events) -> None:
     version = row.version + 1
     status = "merged" if change == "merged" else "deleted"
+    # Attributes and lineage stay as they are: the retiring version reads the lineage through.
     updates.append(
-        {"id": row.id, "version": version, "status": status, "merged_into": survivor,
-         "attributes": row.attributes, "lineage": row.lineage, "updated_at": now}
+        {"id": row.id, "version": version, "status": status, "merged_into": survivor, "updated_at": now}
     )
     versions.append(
         {"golden_id": row.id, "version": version, "change_type": change, "attributes": row.attributes,
-         "lineage": row.lineage, "members": [], "changed_at": now, "correlation_id": correlation_id}
+         "lineage": None, "members": [], "changed_at": now, "correlation_id": correlation_id}
     )
     extra: dict[str, Any] = {"merged_into": survivor} if survivor else {}
     events.append(

@@ -53,6 +53,7 @@ from mdm.pricing.settle import PRICE_ATTRIBUTE
 from mdm.pricing.uom import UomConversionError
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.apply import _chunks, _retire, golden_rows
+from mdm.resolve.versions import keep_version_lineage
 from mdm.resolve.frames import current_records
 from mdm.rules import read_rule_file, rules_path, load_survivorship_rules
 from mdm.settings import Settings
@@ -644,7 +645,7 @@ def _write_goldens(session, goldens, ids, existing, leftover, frame, now, correl
             report.updated += 1
         versions.append(
             {"golden_id": gid, "version": version, "change_type": change, "attributes": g.attributes,
-             "lineage": g.lineage, "members": g.members, "changed_at": now, "correlation_id": correlation_id}
+             "lineage": None, "members": g.members, "changed_at": now, "correlation_id": correlation_id}
         )
         events.append(
             outbox_row(domain=DOMAIN, change=change, golden_id=gid, version=version, golden=g.attributes,
@@ -656,6 +657,7 @@ def _write_goldens(session, goldens, ids, existing, leftover, frame, now, correl
         report.deleted += 1
     for chunk in _chunks(new_rows):
         bulk_insert(session, GoldenRecord, chunk)
+    keep_version_lineage(session, [row["id"] for row in updates])  # the versions read the golden's lineage
     for chunk in _chunks(updates):
         session.execute(update(GoldenRecord), chunk)
     for chunk in _chunks(versions):

@@ -18,12 +18,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 # JSONB on PostgreSQL (indexable, compact); plain JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# The same, where Python None is SQL NULL rather than the JSON value null.
+NullableJSON = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 # SQLite only auto-increments INTEGER PRIMARY KEY, not BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -131,10 +135,22 @@ class GoldenRecordVersion(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     change_type: Mapped[str] = mapped_column(String(16))
     attributes: Mapped[dict[str, Any]]
-    lineage: Mapped[dict[str, Any]]
+    # A golden record's lineage (~1.6 KB) is stored once: its current version's column is
+    # NULL and reads the golden record's, until the golden record changes, when
+    # ``mdm.resolve.versions.keep_version_lineage`` copies it in first. Writers set the column.
+    stored_lineage: Mapped[dict[str, Any] | None] = mapped_column("lineage", NullableJSON, nullable=True)
     members: Mapped[list[Any]]
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     correlation_id: Mapped[str | None] = mapped_column(String(128))
+    # What readers use: this version's lineage, wherever it is stored.
+    lineage: Mapped[dict[str, Any]] = column_property(
+        func.coalesce(
+            stored_lineage,
+            select(GoldenRecord.lineage).where(GoldenRecord.id == golden_id).correlate_except(GoldenRecord)
+            .scalar_subquery(),
+            type_=JSONType,
+        )
+    )
 
 
 class Xref(Base):
