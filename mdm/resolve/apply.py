@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, defer
 
-from mdm.ids import new_golden_id
+from mdm.ids import new_golden_ids
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
 from mdm.resolve.golden import column_values, pinned_overrides
@@ -190,8 +190,7 @@ def apply_clusters(
     with (write_cache(session, WRITE_CACHE_MIB) if whole_domain else nullcontext(),
           building(survivorship, domain, frame, slices, now=now, overrides=overrides, workers=workers) as built_parts):
         gid_of_label = dict(assignment.kept)
-        for label in assignment.new:
-            gid_of_label[label] = new_golden_id(domain)
+        gid_of_label.update(zip(assignment.new, new_golden_ids(domain, len(assignment.new))))
         merged_from: dict[str, list[str]] = {}
         for retired, survivor in assignment.merged.items():
             merged_from.setdefault(survivor, []).append(retired)

@@ -1,6 +1,11 @@
 """Golden ids stay stable across merges and splits."""
 
-from mdm.ids import new_golden_id
+from unittest.mock import patch
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mdm.ids import new_golden_id, new_golden_ids
 from mdm.resolve.assign import assign_golden_ids
 
 AGE = {"G-old": (1,), "G-mid": (2,), "G-new": (3,)}
@@ -54,3 +59,23 @@ def test_an_even_split_leaves_the_id_with_the_longest_standing_member():
     result = assign_golden_ids(clusters, current, AGE, seniority={1: (20,), 2: (10,)})
     assert result.kept == {2: "G-old"}
     assert result.new == [1]
+
+
+def _digits(number: int, length: int) -> str:
+    """The id's encoding, digit by digit (Crockford base32, most significant first)."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    return "".join(alphabet[(number >> (5 * i)) % 32] for i in reversed(range(length)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(ms=st.integers(0, 2**48 - 1), random=st.lists(st.binary(min_size=10, max_size=10), min_size=1, max_size=5))
+def test_minted_ids_are_the_time_then_the_random_bits_in_crockford_base32(ms, random):
+    with patch("mdm.ids.os.urandom", lambda n: b"".join(random)[:n]):
+        ids = new_golden_ids("item", len(random), now_ms=ms)
+        assert new_golden_id("item", now_ms=ms) == ids[0]
+    assert ids == [f"ITM-{_digits(ms, 10)}{_digits(int.from_bytes(r, 'big'), 16)}" for r in random]
+
+
+def test_ids_minted_together_differ():
+    ids = new_golden_ids("customer", 10_000)
+    assert len(set(ids)) == 10_000 and all(len(i) == 30 and i.startswith("CUS-") for i in ids)
