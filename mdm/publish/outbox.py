@@ -30,7 +30,9 @@ def outbox_row(
     now: datetime,
     correlation_id: str | None,
     extra: dict[str, Any] | None = None,
+    event_id: str | None = None,
 ) -> dict[str, Any]:
+    """The outbox row of one change; ``event_id`` a pre-minted id (``mdm.ids.new_event_ids``), else a UUID4."""
     data = {
         "golden_id": golden_id,
         "domain": domain,
@@ -42,7 +44,7 @@ def outbox_row(
         **(extra or {}),
     }
     return {
-        "event_id": str(uuid.uuid4()),
+        "event_id": event_id or str(uuid.uuid4()),
         "type": event_type(domain, change),
         "domain": domain,
         "subject": golden_id,

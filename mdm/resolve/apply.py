@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, defer
 
-from mdm.ids import new_golden_ids
+from mdm.ids import new_event_ids, new_golden_ids
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
 from mdm.resolve.golden import column_values, pinned_overrides
@@ -213,6 +213,7 @@ def apply_clusters(
         stamp = plain_value(session, GoldenRecord.__table__.c.updated_at, now)
         for part, built in zip(slices, built_parts):
             new_rows, updates, versions, events = [], [], [], []
+            event_ids = iter(new_event_ids(len(part)))  # at most one event per golden record
             for label, members in part.items():
                 gid = gid_of_label[label]
                 # Encoded once for the golden row, its version and its event.
@@ -253,7 +254,7 @@ def apply_clusters(
                 # The golden record's attributes go into the event as the text already encoded.
                 event = outbox_row(domain=domain, change=change, golden_id=gid, version=version,
                                    golden=orjson.Fragment(str(stored_attrs)), changed=changed, xref=xref, now=now,
-                                   correlation_id=why, extra=extra)
+                                   correlation_id=why, extra=extra, event_id=next(event_ids))
                 events.append((event["event_id"], event["type"], domain, gid, version, jsonenc.encode(event["data"]),
                                stamp, why))
             _insert_golden(session, new_rows, updates, versions, events)

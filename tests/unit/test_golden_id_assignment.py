@@ -1,11 +1,12 @@
 """Golden ids stay stable across merges and splits."""
 
+import uuid
 from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdm.ids import new_golden_id, new_golden_ids
+from mdm.ids import new_event_ids, new_golden_id, new_golden_ids
 from mdm.resolve.assign import assign_golden_ids
 
 AGE = {"G-old": (1,), "G-mid": (2,), "G-new": (3,)}
@@ -82,3 +83,19 @@ def test_ids_minted_together_differ():
     ids = new_golden_ids("customer", 10_000)
     assert len(set(ids)) == 10_000 and all(len(i) == 30 and i.startswith("CUS-") for i in ids)
     assert ids == sorted(ids)
+
+
+def test_event_ids_minted_together_are_ascending_version_7_uuids_of_that_moment():
+    ms = 1_796_000_000_123
+    ids = new_event_ids(5000, now_ms=ms)
+    parsed = [uuid.UUID(i) for i in ids]
+    assert [str(u) for u in parsed] == ids and len(set(ids)) == 5000
+    assert ids == sorted(ids)
+    assert {u.version for u in parsed} == {7} and {u.variant for u in parsed} == {uuid.RFC_4122}
+    assert {u.int >> 80 for u in parsed} == {ms}
+    # The random part is random: every bit outside the time, version and variant varies.
+    fixed = (0xFFFFFFFFFFFF << 80) | (0xF << 76) | (0x3 << 62)
+    varies = 0
+    for u in parsed:
+        varies |= u.int ^ parsed[0].int
+    assert varies == ((1 << 128) - 1) & ~fixed
