@@ -7,7 +7,6 @@ Outbox event ids (``new_event_ids``) are time-ordered UUIDs (version 7)."""
 
 from __future__ import annotations
 
-import base64
 import os
 import time
 
@@ -15,23 +14,19 @@ import numpy as np
 
 PREFIX = {"customer": "CUS", "item": "ITM", "price": "PRC"}
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
-# RFC 4648 base32 digit -> the Crockford digit of the same value.
-_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
 _DIGITS = np.frombuffer(_ALPHABET.encode(), dtype=np.uint8)
 _TIME_BITS, _RANDOM_BYTES = 50, 10
 
 
 def new_golden_id(domain: str, *, now_ms: int | None = None) -> str:
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
-    block = (ms % (1 << _TIME_BITS)).to_bytes(10, "big") + os.urandom(_RANDOM_BYTES)  # see ``new_golden_ids``
-    return f"{PREFIX[domain]}-{base64.b32encode(block).translate(_CROCKFORD)[6:].decode()}"
+    return new_golden_ids(domain, 1, now_ms=now_ms)[0]
 
 
 def new_golden_ids(domain: str, n: int, *, now_ms: int | None = None) -> list[str]:
-    """``n`` new ids minted at one moment, in ascending order. A bulk run mints hundreds of
-    thousands: the random bits come from one system call and the digits from numpy. Ascending,
-    because the caller writes them in that order: the tables keyed by golden id then take their
-    rows in key order (appends), not at random places in their indexes."""
+    """``n`` new ids minted at one moment, in ascending order (one encoding for one id and many).
+    A bulk run mints hundreds of thousands: the random bits come from one system call and the
+    digits from numpy. Ascending, because the caller writes them in that order: the tables keyed
+    by golden id then take their rows in key order (appends), not at random places in their indexes."""
     ms = int(time.time() * 1000) if now_ms is None else now_ms
     random = np.frombuffer(os.urandom(_RANDOM_BYTES * n), dtype=f"S{_RANDOM_BYTES}").copy()
     random.sort()

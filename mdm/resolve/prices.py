@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from mdm.ids import new_golden_id
+from mdm.ids import new_golden_ids
 from mdm.match.rules import RulesError
 from mdm.pricing import (
     PriceCandidate,
@@ -606,7 +606,8 @@ def match_prices(
     mark = time.perf_counter()
     existing = _existing(session)
     kept, leftover = _assign(goldens, existing)
-    ids = [kept.get(i) or new_golden_id(DOMAIN) for i in range(len(goldens))]
+    fresh = iter(new_golden_ids(DOMAIN, sum(1 for i in range(len(goldens)) if not kept.get(i))))
+    ids = [kept.get(i) or next(fresh) for i in range(len(goldens))]
     _write_goldens(session, goldens, ids, {e.row.id: e for e in existing}, leftover, frame, now, correlation_id, report)
     golden_of = _home(goldens, ids)
     _write_xref(session, golden_of, goldens, ids, frame, now)
