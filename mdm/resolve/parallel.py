@@ -3,7 +3,11 @@
 Survivorship is pure Python, so a bulk run spends most of its write stage
 in it on one core. Forked workers build slices of clusters (attributes and
 encoded JSON) while the parent writes the slices already built, in order.
-Workers inherit the frame by fork; only finished slices travel back.
+Each slice's member records travel to a worker as a small frame, and the
+finished slice travels back. Workers are forked, but they never read the
+parent's records: a forked worker that did would copy every page it touched
+(reference counts are writes), a gigabyte or more per worker at a million
+records, and how much depended on how the parent's heap happened to lie.
 Building makes no reference cycles, so it runs with the cyclic garbage
 collector off (in the workers, and paused around each slice in one process)."""
 
@@ -61,19 +65,26 @@ def building(
         yield (_without_gc(rules, domain, frame, part, now, overrides) for part in slices)
         return
     global _JOB
-    _JOB = (rules, domain, frame, slices, now, overrides)
+    _JOB = (rules, domain, now)
     # Frozen objects are never visited by a collection in the workers, so
-    # pages the workers only read stay shared with the parent (copy-on-write).
+    # the parent's pages stay shared with them (copy-on-write).
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable) as pool:
             queued: deque = deque()
             following = 0
+
+            def submit(index: int):
+                part = slices[index]
+                members = frame.loc[[rid for ids in part.values() for rid in ids]]
+                pinned = {label: overrides[label] for label in part if label in overrides}
+                return pool.submit(_build_slice, members, part, pinned)
+
             # A window of slices ahead of the writer: enough to keep workers busy,
             # few enough that built slices never pile up in memory.
             while following < len(slices) and len(queued) < workers + 1:
-                queued.append(pool.submit(_build_slice, following))
+                queued.append(submit(following))
                 following += 1
 
             def results() -> Iterator[Encoded]:
@@ -81,7 +92,7 @@ def building(
                 while queued:
                     done = queued.popleft().result()
                     if following < len(slices):
-                        queued.append(pool.submit(_build_slice, following))
+                        queued.append(submit(following))
                         following += 1
                     yield done
 
@@ -97,13 +108,14 @@ def building(
         gc.unfreeze()
 
 
-def _build_slice(index: int) -> Encoded:
+def _build_slice(members: pd.DataFrame, part: dict[Hashable, list[int]],
+                 overrides: Mapping[Hashable, Mapping[str, Override]]) -> Encoded:
     # Workers run with the cyclic garbage collector off (``initializer``; see ``_without_gc``).
     # Whatever cycles a custom strategy may leave are collected between slices (cheap: what
     # the parent held when the pool started is frozen, so only this worker's leftovers are seen).
     gc.collect()
-    rules, domain, frame, slices, now, overrides = _JOB
-    return build_encoded(rules, domain, frame, slices[index], now=now, overrides=overrides)
+    rules, domain, now = _JOB
+    return build_encoded(rules, domain, members, part, now=now, overrides=overrides)
 
 
 def _without_gc(rules, domain, frame, part, now, overrides) -> Encoded:

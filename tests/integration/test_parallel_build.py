@@ -60,6 +60,13 @@ def test_worker_processes_build_the_same_golden_records(tmp_path, monkeypatch):
     assert submitted == []
     two, two_counts = _run(loaded, tmp_path, "two", "2", monkeypatch)
     assert len(submitted) > 5  # the slices went to worker processes
+    # Each worker got its slice's member records and nothing more; together, every record once.
+    sent = []
+    for members, part, pinned in submitted:
+        assert members.index.tolist() == [rid for ids in part.values() for rid in ids]
+        assert pinned == {}
+        sent += members.index.tolist()
+    assert len(sent) == len(set(sent)) == sum(len(m) for m in two)
     assert len(one) > 500
     assert two == one
     assert two_counts == one_counts

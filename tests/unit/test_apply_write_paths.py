@@ -204,6 +204,25 @@ def test_building_in_one_process_keeps_the_collector_state():
     assert gc.isenabled()
 
 
+def test_worker_processes_build_what_one_process_builds_with_overrides():
+    """Workers get each slice's member records and the slice's own overrides, and build what one process builds."""
+    rules = load_survivorship_rules(BUNDLED_RULES_DIR, "customer")
+    frame = pd.DataFrame(
+        {"organization": ["Acme", "ACME Inc", None, "Beta", "Gamma"], "city": ["Köln", "Koeln", "Bonn", "", "Ulm"],
+         "system": ["ERP", "CRM", "WMS", "CRM", "ERP"], "source_key": ["E1", "C1", "W1", "C2", "E2"],
+         "version": [1, 2, 1, 1, 3], "updated_at": pd.to_datetime([NOW, NOW - timedelta(days=2), NOW, NOW, NOW], utc=True)},
+        index=[1, 2, 3, 4, 5],
+    )
+    slices = [{10: [1, 2]}, {11: [3], 12: [4]}, {13: [5]}]
+    pin = Override(attribute="city", value="Berlin", reason="moved", actor="kim", pinned_at=NOW)
+    overrides = {11: {"city": pin}, 13: {"organization": pin.model_copy(update={"attribute": "organization"})}}
+    one = [_without_gc(rules, "customer", frame, part, NOW, overrides) for part in slices]
+    with building(rules, "customer", frame, slices, now=NOW, overrides=overrides, workers=2) as parts:
+        two = list(parts)
+    assert two == one
+    assert two[1][11][0]["city"] == "Berlin" and two[2][13][0]["organization"] == "Berlin"
+
+
 # --- plain inserts store what SQLAlchemy stored ---------------------------------------------------
 
 
