@@ -72,8 +72,8 @@ def build_clusters(
 ) -> Built:
     """label -> (attributes without empty values, lineage per attribute in the stored (compact) form:
     ``mdm.survivorship.lineage.expand`` reads it back)."""
-    wanted = [rid for ids in clusters.values() for rid in ids]
-    # An incremental run's frame often holds just these records, in this order: no copy then.
+    wanted = member_ids(clusters)
+    # An incremental run's frame and a build worker's slice hold just these records, in this order: no copy then.
     same = len(frame) == len(wanted) and frame.index.tolist() == wanted
     members = member_records(domain, frame if same else frame.loc[wanted])
     out: Built = {}
@@ -83,6 +83,11 @@ def build_clusters(
         # Lineage of the attributes with a value, and of any a steward pinned (even to empty).
         out[label] = (attributes, build.lineage_stored(only=attributes))
     return out
+
+
+def member_ids(clusters: Mapping[Hashable, list[int]]) -> list[int]:
+    """Every cluster's record ids, cluster by cluster: the frame order ``build_clusters`` takes without a copy."""
+    return [rid for ids in clusters.values() for rid in ids]
 
 
 # label -> (attributes, attributes as JSON, lineage as JSON): what a bulk write stores.

@@ -6,8 +6,8 @@ encoded JSON) while the parent writes the slices already built, in order.
 Each slice's member records travel to a worker as a small frame, and the
 finished slice travels back. Workers are forked, but they never read the
 parent's records: a forked worker that did would copy every page it touched
-(reference counts are writes), a gigabyte or more per worker at a million
-records, and how much depended on how the parent's heap happened to lie.
+(reference counts are writes): a gigabyte or more per worker at a million
+records, more when the parent's heap is fragmented.
 Building makes no reference cycles, so it runs with the cyclic garbage
 collector off (in the workers, and paused around each slice in one process)."""
 
@@ -24,7 +24,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from mdm.resolve.golden import Encoded, build_encoded
+from mdm.resolve.golden import Encoded, build_encoded, member_ids
 from mdm.survivorship import Override, SurvivorshipRules
 
 # Below this many clusters, starting workers costs more than it saves.
@@ -77,7 +77,7 @@ def building(
 
             def submit(index: int):
                 part = slices[index]
-                members = frame.loc[[rid for ids in part.values() for rid in ids]]
+                members = frame.loc[member_ids(part)]
                 pinned = {label: overrides[label] for label in part if label in overrides}
                 return pool.submit(_build_slice, members, part, pinned)
 
