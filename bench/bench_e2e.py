@@ -112,17 +112,21 @@ def tree_pss_mib() -> float:
 
 
 class TreePeak:
-    """Samples ``tree_pss_mib`` twice a second in a thread; ``peak`` is the highest seen."""
+    """Samples ``tree_pss_mib`` twice a second in a thread; ``peak`` is the highest
+    seen and ``where`` the main thread's mdm call stack at that moment."""
 
     def __init__(self) -> None:
         import threading
 
-        self.peak = 0.0
+        self.peak, self.where = 0.0, ""
+        self._main = threading.main_thread().ident
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
         while True:
-            self.peak = max(self.peak, tree_pss_mib())
+            pss = tree_pss_mib()
+            if pss > self.peak:
+                self.peak, self.where = pss, main_stack(self._main)
             time.sleep(0.5)
 
 
@@ -254,11 +258,22 @@ class ChildFailed(SystemExit):
 # --------------------------------------------------------------------------- the measured run (child process)
 
 
+def main_stack(thread_id: int | None, depth: int = 3) -> str:
+    """The innermost ``depth`` mdm frames of a thread's stack, outermost first."""
+    import traceback
+
+    frame = sys._current_frames().get(thread_id)
+    if frame is None:
+        return ""
+    stack = [f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}"
+             for f in traceback.extract_stack(frame) if "/mdm/" in f.filename][-depth:]
+    return " > ".join(stack)
+
+
 def trace_rss(step_mib: int = 1024) -> None:
     """Print RSS and the mdm call stack of the main thread each time RSS grows
     by another ``step_mib``: where the memory goes, at next to no cost."""
     import threading
-    import traceback
 
     main_id = threading.main_thread().ident
 
@@ -267,15 +282,11 @@ def trace_rss(step_mib: int = 1024) -> None:
         while True:
             rss = rss_mib()
             if rss >= mark:
-                frame = sys._current_frames().get(main_id)
-                stack = [f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.lineno} {f.name}"
-                         for f in traceback.extract_stack(frame) if "/mdm/" in f.filename][-3:] if frame else []
-                print(f"    [rss {rss:,.0f} MiB at {' > '.join(stack)}]", flush=True)
+                print(f"    [rss {rss:,.0f} MiB at {main_stack(main_id)}]", flush=True)
                 mark = rss + step_mib
             time.sleep(0.5)
 
     threading.Thread(target=run, daemon=True).start()
-
 
 
 def measure(records: int, folder: Path, url: str) -> dict:
@@ -354,6 +365,7 @@ def measure(records: int, folder: Path, url: str) -> dict:
     out["end_to_end_cpu_seconds"] = out["load"]["cpu_seconds"] + out["match"]["cpu_seconds"]
     out["peak_rss_mib"] = peak_rss_mib()
     out["peak_tree_pss_mib"] = tree.peak
+    out["peak_tree_pss_at"] = tree.where
     print(f"  match: {match_seconds:.1f}s, {report.pairs:,} pairs, load avg {load_average()}", flush=True)
 
     # ---- quality (not timed)
@@ -390,7 +402,8 @@ def print_summary(r: dict) -> None:
           f"CPU {r['end_to_end_cpu_seconds']:.1f}s (load {load['cpu_seconds']:.1f}, match {match['cpu_seconds']:.1f})")
     print(f"peak RSS             {r['peak_rss_mib']:,.0f} MiB (load {load['peak_rss_mib'] or 0:,.0f}, "
           f"match {match['peak_rss_mib'] or 0:,.0f}); with worker processes (PSS, "
-          f"sampled every 0.5 s) {r.get('peak_tree_pss_mib', 0):,.0f} MiB")
+          f"sampled every 0.5 s) {r.get('peak_tree_pss_mib', 0):,.0f} MiB"
+          + (f" at {r['peak_tree_pss_at']}" if r.get("peak_tree_pss_at") else ""))
     print(f"golden records       {r['golden_records']:,}")
     print(f"quality              precision {q['precision']:.4f}  recall {q['recall']:.4f}  F1 {q['f1']:.4f}  "
           f"({q['records_scored']:,} records, {q['true_pairs']:,} true pairs)")
