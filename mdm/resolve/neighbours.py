@@ -13,10 +13,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from mdm.match.blocking import normalize_pairs, pairs_within_blocks
+from mdm.match.keyhash import key_hashes
 from mdm.match.rules import MatchRules
 from mdm.store.tables import BlockingKey
 
-KEY_LENGTH = 255  # stored blocking-key values are cut to this length
 # Up to this many distinct pending key values, each block is looked up on its
 # own with a LIMIT, so an oversized block is never read in full.
 LIMITED_LOOKUPS = 256
@@ -39,7 +39,7 @@ def pending_pairs(
     limits = rules.blocking.limits()
     blocks: dict[tuple[str, str], list[int]] = {}
     for rid, name, value in zip(keys["record_id"].tolist(), keys["key_name"].tolist(), keys["key_value"].tolist()):
-        blocks.setdefault((name, str(value)[:KEY_LENGTH]), []).append(rid)
+        blocks.setdefault((name, str(value)), []).append(rid)
     own = set(pending)
     stored = stored_blocks(session, domain, blocks, limits, own)
     # Members of each admitted block, as arrays: pairs are then made without a Python loop per pair.
@@ -67,10 +67,12 @@ def pending_pairs(
 
 def stored_blocks(session: Session, domain: str, blocks: dict, limits: dict[str, int], own: set[int]) -> dict[tuple[str, str], list[int]]:
     """Stored members (not pending) of each block; a block already over its limit is left out."""
+    names = [name for name, _ in blocks]
+    hashes = dict(zip(blocks, key_hashes(domain, names, [value for _, value in blocks]).tolist()))
     if len(blocks) <= LIMITED_LOOKUPS:
-        found = _limited_lookup(session, domain, list(blocks), {name: limits[name] + len(own) + 1 for name in limits})
+        found = _limited_lookup(session, hashes, {name: limits[name] + len(own) + 1 for name in limits})
     else:
-        found = _full_lookup(session, domain, list(blocks))
+        found = _full_lookup(session, hashes)
     out: dict[tuple[str, str], list[int]] = {}
     for block, ids in blocks.items():
         rows = found.get(block, [])
@@ -82,15 +84,16 @@ def stored_blocks(session: Session, domain: str, blocks: dict, limits: dict[str,
     return out
 
 
-def _limited_lookup(session: Session, domain: str, blocks: list[tuple[str, str]], caps: dict[str, int]) -> dict:
-    """Record ids per block, at most ``caps[key name]`` rows each: enough to
-    tell whether the block, with the pending records, exceeds its limit."""
+def _limited_lookup(session: Session, hashes: dict[tuple[str, str], int], caps: dict[str, int]) -> dict:
+    """Record ids per block (``hashes``: block -> its stored key hash), at most ``caps[key name]``
+    rows each: enough to tell whether the block, with the pending records, exceeds its limit."""
     found: dict[tuple[str, str], list[int]] = {}
+    blocks = list(hashes)
     for start in range(0, len(blocks), BLOCKS_PER_STATEMENT):
         part = blocks[start : start + BLOCKS_PER_STATEMENT]
-        params: dict[str, object] = {"domain": domain}
-        for i, (name, value) in enumerate(part):
-            params.update({f"n{i}": name, f"v{i}": value, f"c{i}": caps[name]})
+        params: dict[str, object] = {}
+        for i, block in enumerate(part):
+            params.update({f"h{i}": hashes[block], f"c{i}": caps[block[0]]})
         for i, rid in session.execute(_union_of_limited(len(part)), params):
             found.setdefault(part[i], []).append(rid)
     return found
@@ -102,26 +105,24 @@ def _union_of_limited(n: int):
     # the expression language costs more than running it.
     table = BlockingKey.__tablename__
     parts = [
-        f"SELECT {i} AS block, record_id FROM (SELECT record_id FROM {table} WHERE domain = :domain "
-        f"AND key_name = :n{i} AND key_value = :v{i} LIMIT :c{i}) AS b{i}"
+        f"SELECT {i} AS block, record_id FROM (SELECT record_id FROM {table} WHERE key_hash = :h{i} "
+        f"LIMIT :c{i}) AS b{i}"
         for i in range(n)
     ]
     return text(" UNION ALL ".join(parts))
 
 
-def _full_lookup(session: Session, domain: str, blocks: list[tuple[str, str]]) -> dict:
-    """Record ids per block, every row (many pending records: one query per key name)."""
-    by_name: dict[str, list[str]] = {}
-    for name, value in blocks:
-        by_name.setdefault(name, []).append(value)
+def _full_lookup(session: Session, hashes: dict[tuple[str, str], int]) -> dict:
+    """Record ids per block, every row (many pending records)."""
+    blocks_of: dict[int, list[tuple[str, str]]] = {}
+    for block, value in hashes.items():
+        blocks_of.setdefault(value, []).append(block)
+    values = sorted(blocks_of)
     found: dict[tuple[str, str], list[int]] = {}
-    for name, values in by_name.items():
-        for start in range(0, len(values), CHUNK):
-            for value, rid in session.execute(
-                select(BlockingKey.key_value, BlockingKey.record_id).where(
-                    BlockingKey.domain == domain, BlockingKey.key_name == name,
-                    BlockingKey.key_value.in_(values[start : start + CHUNK]),
-                )
-            ):
-                found.setdefault((name, value), []).append(rid)
+    for start in range(0, len(values), CHUNK):
+        for value, rid in session.execute(
+            select(BlockingKey.key_hash, BlockingKey.record_id).where(BlockingKey.key_hash.in_(values[start : start + CHUNK]))
+        ):
+            for block in blocks_of[value]:
+                found.setdefault(block, []).append(rid)
     return found

@@ -28,12 +28,13 @@ from mdm.models.fields import CANONICAL_FIELDS
 from mdm.match import (
     blocking_keys, comparison_levels, match_frame, pair_frequencies, pair_rows, prepare, term_frequencies,
 )
+from mdm.match.keyhash import key_rows
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, explain, score, vetoed
 from mdm.resolve.apply import ApplyStats, KnownLinks, apply_clusters, current_xref, member_xref_rows
 from mdm.resolve.frames import current_records, prepared_records
 from mdm.resolve.links import apply_must_links, links_present, must_link_pairs, standing_cannot_links
-from mdm.resolve.neighbours import KEY_LENGTH, pending_pairs
+from mdm.resolve.neighbours import pending_pairs
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
@@ -103,6 +104,9 @@ _CANDIDATES_OF = ids_statements(lambda ids: select(
 ).where(or_(ids(MatchCandidate.left_record_id), ids(MatchCandidate.right_record_id))))
 _STORED_PAIRS = ids_statements(lambda lefts: select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
     MatchCandidate.domain == bindparam("domain"), lefts(MatchCandidate.left_record_id)), name="lefts")
+_DROP_DOMAIN_KEYS = delete(BlockingKey).where(BlockingKey.record_id.in_(
+    select(SourceRecord.id).where(SourceRecord.domain == bindparam("domain"))
+)).execution_options(synchronize_session=False)
 _DROP_KEYS = ids_statements(
     lambda ids: delete(BlockingKey).where(ids(BlockingKey.record_id)).execution_options(synchronize_session=False))
 # matched_version is only ever read in SQL: no loaded record needs it synchronized.
@@ -616,7 +620,7 @@ def _finish(
     """Refresh blocking keys of re-matched records and mark them matched."""
     with indexes_rebuilt(session, BlockingKey, rebuild=bulk and len(frame) >= REBUILD_KEY_INDEXES):
         if bulk:
-            session.execute(delete(BlockingKey).where(BlockingKey.domain == domain))
+            session.execute(_DROP_DOMAIN_KEYS, {"domain": domain})
             refresh = frame
         else:
             ids = [*pending, *removed]
@@ -626,12 +630,11 @@ def _finish(
             refresh = frame if pending_keys is not None else frame.loc[frame.index.intersection(pending)]
         if len(refresh):
             keys = pending_keys if pending_keys is not None else blocking_keys(refresh, rules)
-            # Rows a batch at a time: all 6.7M tuples of a 1M-record run at once took a gigabyte.
-            for start in range(0, len(keys), KEY_WRITE_CHUNK):
-                part = keys.iloc[start : start + KEY_WRITE_CHUNK]
-                rows = list(zip(part["record_id"].astype("int64").tolist(), [domain] * len(part),
-                                part["key_name"].tolist(), [value[:KEY_LENGTH] for value in part["key_value"].tolist()]))
-                insert_plain(session, BlockingKey, ("record_id", "domain", "key_name", "key_value"), rows)
+            # In the table's key order (a bulk insert appends), a batch at a time.
+            hashes, ids = key_rows(domain, keys)
+            for start in range(0, len(hashes), KEY_WRITE_CHUNK):
+                rows = list(zip(hashes[start : start + KEY_WRITE_CHUNK].tolist(), ids[start : start + KEY_WRITE_CHUNK].tolist()))
+                insert_plain(session, BlockingKey, ("key_hash", "record_id"), rows)
     done = [*pending, *removed]
     for start in range(0, len(done), CHUNK):
         session.execute(ids_statement(session, _MARK_MATCHED), {"ids": done[start : start + CHUNK]})

@@ -8,6 +8,20 @@ from mdm.store.migrate import pending, upgrade
 from mdm.store.tables import Base
 
 
+def migrator(store):
+    """``run(command.upgrade | command.downgrade, revision)`` on ``store``'s database."""
+    from mdm.store.migrate import alembic_config
+
+    cfg = alembic_config(store.engine)
+
+    def run(step, revision):
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            step(cfg, revision)
+
+    return run
+
+
 def test_a_new_database_is_pending_until_upgraded(db_url):
     store = Store.open(db_url)
     assert pending(store.engine)
@@ -32,15 +46,8 @@ def test_the_match_model_keeps_its_row_when_its_stamp_moves_first(db_url):
     from alembic import command
     from sqlalchemy import inspect, text
 
-    from mdm.store.migrate import alembic_config
-
     store = Store.open(db_url)
-    cfg = alembic_config(store.engine)
-
-    def run(step, revision):
-        with store.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            step(cfg, revision)
+    run = migrator(store)
 
     def columns():
         return [c["name"] for c in inspect(store.engine).get_columns("match_model")]
@@ -100,3 +107,50 @@ def test_a_page_of_golden_records_is_read_in_index_order_not_sorted(store):
                 plan = " ".join(str(row[-1]) for row in s.connection().exec_driver_sql(
                     "EXPLAIN QUERY PLAN " + statement, parameters))
                 assert "ix_golden_record_page" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_blocking_keys_are_converted_to_hashes_and_a_downgrade_forces_a_bulk_run(db_url):
+    """0010 turns the stored key texts into (hash, record id) pairs that lookups find; going back
+    cannot restore the texts, so it empties the old table and drops the models (next match: bulk)."""
+    from datetime import datetime, timezone
+
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from mdm.match.keyhash import key_hashes
+    from mdm.store.tables import LoadBatch, SourceRecord
+
+    store = Store.open(db_url)
+    run = migrator(store)
+
+    upgrade(store.engine)
+    stamp = datetime(2026, 12, 6, tzinfo=timezone.utc)
+    with store.session() as s:
+        s.add(LoadBatch(id=1, system="CRM", domain="customer", started_at=stamp))
+        s.add_all([SourceRecord(id=rid, system="CRM", domain="customer", source_key=f"K{rid}", version=1,
+                                content_hash="x", created_at=stamp, updated_at=stamp) for rid in (1, 2)])
+        s.commit()
+        s.execute(text("INSERT INTO match_model (domain, rules_hash, trained_at, model) "
+                       "VALUES ('customer', 'abc', '2026-12-06 10:00:00+00:00', '{\"model\": {}}')"))
+        s.commit()
+    run(command.downgrade, "0009")
+    assert [c["name"] for c in inspect(store.engine).get_columns("blocking_key")] == [
+        "id", "record_id", "domain", "key_name", "key_value"]
+    long = "x" * 300
+    old = [(1, "customer", "phone", "+15551234567"), (1, "customer", "phone", "+15551234567"),
+           (2, "customer", "phone", "+15551234567"), (2, "customer", "email", "a@b.com"),
+           (1, "customer", "name_tokens", long[:255])]
+    with store.engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM match_model")).scalar() == 0
+        for rid, domain, name, value in old:
+            conn.execute(text("INSERT INTO blocking_key (record_id, domain, key_name, key_value) "
+                              "VALUES (:r, :d, :n, :v)"), {"r": rid, "d": domain, "n": name, "v": value})
+    run(command.upgrade, "0010")
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT key_hash, record_id FROM blocking_key ORDER BY key_hash, record_id")).all()
+    phone, email, tokens = key_hashes("customer", ["phone", "email", "name_tokens"],
+                                      ["+15551234567", "a@b.com", long]).tolist()
+    assert [tuple(r) for r in rows] == sorted({(phone, 1), (phone, 2), (email, 2), (tokens, 1)})
+    assert [ix["name"] for ix in inspect(store.engine).get_indexes("blocking_key")] == ["ix_blocking_key_record_id"]
+    assert not pending(store.engine)
+    store.close()
