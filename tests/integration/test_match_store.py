@@ -481,3 +481,28 @@ def test_a_whole_domain_read_on_sqlite_gives_the_frame_of_the_row_path(tmp_path)
         assert typed > 0  # a numeric field column went through the typed branch
     finally:
         store.close()
+
+
+def test_a_bulk_run_replaces_only_its_own_domains_keys(store):
+    """The key table has no domain column: a customer retrain drops the customer records' keys
+    (through source_record) and leaves the items' keys as they were."""
+    from mdm.store.tables import BlockingKey
+
+    load_and_match(store)
+    for stem in ["erp_materials", "crm_products"]:
+        load(store, stem)
+    with store.session() as s:
+        match_domain(s, "item", load_match_rules(BUNDLED_RULES_DIR, "item"), now=now())
+
+    def keys_of(domain):
+        with store.session() as s:
+            return sorted(s.execute(
+                select(BlockingKey.key_hash, BlockingKey.record_id).join(SourceRecord, SourceRecord.id == BlockingKey.record_id)
+                .where(SourceRecord.domain == domain)).all())
+
+    items, customers = keys_of("item"), keys_of("customer")
+    assert len(items) > 100 and len(customers) > 100
+    match(store, retrain=True)
+    assert keys_of("item") == items
+    assert keys_of("customer") == customers
+    assert count(store, BlockingKey) == len(items) + len(customers)
