@@ -35,7 +35,11 @@ def key_hashes(domain: str, names: Sequence[str] | np.ndarray, values: Sequence[
         raise ValueError(f"{len(names)} key names for {len(values)} key values")
     if not len(values):
         return np.empty(0, np.int64)
-    long = np.fromiter(map(len, values), np.int64, len(values)) > KEY_LENGTH
+    try:
+        long = np.fromiter(map(len, values), np.int64, len(values)) > KEY_LENGTH
+    except TypeError:  # a value that is not text (a number from a custom key column): keyed by its text
+        values = np.array([v if isinstance(v, str) else str(v) for v in values], dtype=object)
+        long = np.fromiter(map(len, values), np.int64, len(values)) > KEY_LENGTH
     if long.any():
         values = values.copy()
         values[long] = [value[:KEY_LENGTH] for value in values[long]]

@@ -50,6 +50,10 @@ def test_key_rows_are_unique_and_in_primary_key_order():
     assert pairs == sorted({(phone, 1), (phone, 3), (email, 2)})
 
 
+def test_a_value_that_is_not_text_is_keyed_by_its_text():
+    assert key_hashes("item", ["pack", "pack"], [12, "x"]).tolist() == key_hashes("item", ["pack", "pack"], ["12", "x"]).tolist()
+
+
 def test_names_and_values_must_pair_up():
     with pytest.raises(ValueError, match="2 key names for 1 key values"):
         key_hashes("customer", ["a", "b"], ["x"])
