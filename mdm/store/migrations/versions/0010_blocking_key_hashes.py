@@ -16,11 +16,12 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-06 21:00:00
 """
+import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql, sqlite
 
-from mdm.match.keyhash import key_hashes
+from mdm.match.keyhash import key_rows
 
 
 revision = '0010'
@@ -41,28 +42,44 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     bind = op.get_bind()
-    old = sa.table('blocking_key', sa.column('id'), sa.column('record_id'), sa.column('domain'),
-                   sa.column('key_name'), sa.column('key_value'))
-    new = sa.table('blocking_key_hash', sa.column('key_hash'), sa.column('record_id'))
-    after = None
-    while True:
-        query = sa.select(old.c.id, old.c.record_id, old.c.domain, old.c.key_name, old.c.key_value).order_by(old.c.id)
-        rows = bind.execute((query if after is None else query.where(old.c.id > after)).limit(BATCH)).all()
-        if not rows:
-            break
-        after = rows[-1][0]
-        pairs = set()
-        for domain in {row[2] for row in rows}:
-            mine = [row for row in rows if row[2] == domain]
-            hashes = key_hashes(domain, [row[3] for row in mine], [row[4] for row in mine])
-            pairs.update(zip(hashes.tolist(), (row[1] for row in mine)))
-        # The old table allowed a row twice (and two keys of a record may hash alike): keep the first.
-        insert = (postgresql.insert if bind.dialect.name == 'postgresql' else sqlite.insert)(new)
-        bind.execute(insert.on_conflict_do_nothing(),
-                     [{"key_hash": h, "record_id": r} for h, r in sorted(pairs)])
+    hashes, ids = _converted(bind)
+    # Sorted and without repeats: the rows append to the new table's primary key.
+    for start in range(0, len(hashes), BATCH):
+        _insert(bind, list(zip(hashes[start:start + BATCH].tolist(), ids[start:start + BATCH].tolist())))
     op.drop_table('blocking_key')
     op.rename_table('blocking_key_hash', 'blocking_key')
     op.create_index('ix_blocking_key_record_id', 'blocking_key', ['record_id'], unique=False)
+
+
+def _converted(bind) -> tuple[np.ndarray, np.ndarray]:
+    """Every stored key as (hash, record id), in primary-key order, each pair once
+    (the old table allowed a row twice, and two keys of a record may hash alike)."""
+    cursor = bind.exec_driver_sql('SELECT record_id, domain, key_name, key_value FROM blocking_key').cursor
+    hashes, ids = [], []
+    while rows := cursor.fetchmany(BATCH):
+        frame = pd.DataFrame(rows, columns=['record_id', 'domain', 'key_name', 'key_value'])
+        for domain, part in frame.groupby('domain', sort=False):
+            found, rids = key_rows(domain, part)
+            hashes.append(found)
+            ids.append(rids)
+    if not hashes:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    hashes, ids = np.concatenate(hashes), np.concatenate(ids)
+    order = np.lexsort((ids, hashes))
+    hashes, ids = hashes[order], ids[order]
+    keep = np.ones(len(hashes), bool)
+    keep[1:] = (hashes[1:] != hashes[:-1]) | (ids[1:] != ids[:-1])
+    return hashes[keep], ids[keep]
+
+
+def _insert(bind, rows: list[tuple[int, int]]) -> None:
+    if bind.dialect.name == 'postgresql':
+        with bind.connection.driver_connection.cursor() as cursor:
+            with cursor.copy('COPY blocking_key_hash (key_hash, record_id) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        bind.exec_driver_sql('INSERT INTO blocking_key_hash (key_hash, record_id) VALUES (?, ?)', rows)
 
 
 def downgrade() -> None:
