@@ -405,6 +405,8 @@ def print_summary(r: dict) -> None:
           f"sampled every 0.5 s) {r.get('peak_tree_pss_mib', 0):,.0f} MiB"
           + (f" at {r['peak_tree_pss_at']}" if r.get("peak_tree_pss_at") else ""))
     print(f"golden records       {r['golden_records']:,}")
+    if "store_mib" in r:
+        print(f"store                {r['store_mib']:,.0f} MiB on disk (database, WAL and shared memory files)")
     print(f"quality              precision {q['precision']:.4f}  recall {q['recall']:.4f}  F1 {q['f1']:.4f}  "
           f"({q['records_scored']:,} records, {q['true_pairs']:,} true pairs)")
     print(f"machine              {r.get('cpus')} CPUs, {r.get('mem_gib')} GiB; load avg {r['loadavg_start']} -> {r['loadavg_end']}")
