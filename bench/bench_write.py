@@ -174,6 +174,8 @@ def run_match(records: int) -> dict:
     run._write_review = timed("review", run._write_review)
     run.apply_clusters = timed("apply_clusters", run.apply_clusters)
     run._finish = timed("finish", run._finish)
+    if hasattr(run, "_mark_matched"):  # the keys are written inside apply_clusters, between its slices
+        run._mark_matched = timed("marks", run._mark_matched)
     store = _store(db)
     rules = load_match_rules(BUNDLED_RULES_DIR, "customer")
     load0 = load_average()
@@ -312,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"MDM_BUILD_WORKERS {r['workers']}; load {r['loadavg_start']} -> {r['loadavg_end']}")
             print("  stages " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items()))
             print("  write: " + ", ".join(f"{k} {v:.1f}s ({r['cpu_parts'][k]:.1f}s CPU)" for k, v in r["parts"].items())
-                  + f", commit and the rest {t['write'] - sum(r['parts'].get(k, 0) for k in ('review', 'apply_clusters', 'finish')):.1f}s",
+                  + f", commit and the rest {t['write'] - sum(r['parts'].get(k, 0) for k in ('review', 'apply_clusters', 'finish', 'marks')):.1f}s",
                   flush=True)
         return 0
     capture(args.records)

@@ -4,8 +4,8 @@ aliases and outbox events, all in the caller's transaction."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable
-from contextlib import nullcontext
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -143,12 +143,17 @@ def apply_clusters(
     correlation_id: str | None = None,
     whole_domain: bool = False,
     known: KnownLinks | None = None,
+    alongside: Callable[[int], Iterator[None]] | None = None,
 ) -> ApplyStats:
     """frame: the affected live records (every member of every golden record
     they belong to); labels: cluster label per record; removed: record ids
     that left (deleted at the source). decided_by: record -> (how, probability).
     known: xref rows the caller read already, when they cover every golden
-    record the frame's and the removed records belong to."""
+    record the frame's and the removed records belong to. alongside: other
+    writes of the caller's, as ``alongside(parts)`` giving an iterator that does
+    one part per step; one step is taken before the first slice of golden
+    records and one after each, so they overlap the build workers, and the
+    rest after the last."""
     removed = sorted(set(removed))
     decided_by = decided_by or {}
     record_ids = None if whole_domain else [*frame.index.tolist(), *removed]
@@ -187,8 +192,11 @@ def apply_clusters(
     slices = [{label: clusters[label] for label in labels_in_order[start:end]} for start, end in bounds]
     # A bulk write gets a large SQLite page cache (see ``write_cache``). With workers, the first
     # slices are being built while the rest of the bookkeeping below is done.
-    with (write_cache(session, WRITE_CACHE_MIB) if whole_domain else nullcontext(),
+    work = alongside(len(slices) + 1) if alongside is not None else iter(())
+    with (closing(work) if alongside is not None else nullcontext(),
+          write_cache(session, WRITE_CACHE_MIB) if whole_domain else nullcontext(),
           building(survivorship, domain, frame, slices, now=now, overrides=overrides, workers=workers) as built_parts):
+        next(work, None)
         gid_of_label = dict(assignment.kept)
         gid_of_label.update(zip(assignment.new, new_golden_ids(domain, len(assignment.new))))
         merged_from: dict[str, list[str]] = {}
@@ -260,6 +268,9 @@ def apply_clusters(
             _insert_golden(session, new_rows, updates, versions, events)
             # The slice's xref rows too, while the workers build the next slices.
             _write_xref(session, domain, systems, keys, part, gid_of_label, current, decided_by, now)
+            next(work, None)
+        for _ in work:
+            pass
 
     updates, versions, events = [], [], []
     aliases = []

@@ -16,6 +16,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -262,11 +264,13 @@ def match_domain(
     affected = frame = affected[[c for c in affected.columns if c in _SOURCE_COLUMNS[domain]]]
     gc.collect()
     release_free_heap()
+    # The keys are written by the parent between slices of golden records, while workers build the next.
     stats = apply_clusters(
         session, domain, affected, labels, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, whole_domain=True, survivorship=survivorship,
+        alongside=partial(_key_writes, session, domain, pending, removed, affected, rules, bulk, keys),
     )
-    _finish(session, domain, pending, removed, affected, rules, bulk, keys)
+    _mark_matched(session, pending, removed)
     timings["write"] = time.perf_counter() - mark
     mark = time.perf_counter()
     session.commit()  # on SQLite this copies the run's WAL into the database file: 5 GB, 18-26 s, at 1M
@@ -618,6 +622,21 @@ def _finish(
     pending_keys: pd.DataFrame | None = None,
 ) -> None:
     """Refresh blocking keys of re-matched records and mark them matched."""
+    for _ in _key_writes(session, domain, pending, removed, frame, rules, bulk, pending_keys):
+        pass
+    _mark_matched(session, pending, removed)
+
+
+def _key_writes(
+    session, domain, pending: list[int], removed: list[int], frame: pd.DataFrame, rules, bulk: bool,
+    pending_keys: pd.DataFrame | None = None, steps: int = 1,
+) -> Iterator[None]:
+    """The blocking-key refresh of ``_finish`` in about ``steps`` parts, pausing after each.
+
+    A bulk run's parent writes them between slices of golden records (``apply_clusters(alongside=...)``):
+    while it does, the build workers go on with the next slices, instead of the parent writing
+    6.7M keys (at a million records) alone after the golden records. Exhausting it ends the refresh
+    (a bulk run's index is built then); closing it early leaves the rest to the transaction's rollback."""
     with indexes_rebuilt(session, BlockingKey, rebuild=bulk and len(frame) >= REBUILD_KEY_INDEXES):
         if bulk:
             session.execute(_DROP_DOMAIN_KEYS, {"domain": domain})
@@ -632,9 +651,16 @@ def _finish(
             keys = pending_keys if pending_keys is not None else blocking_keys(refresh, rules)
             # In the table's key order (a bulk insert appends), a batch at a time.
             hashes, ids = key_rows(domain, keys)
-            for start in range(0, len(hashes), KEY_WRITE_CHUNK):
-                rows = list(zip(hashes[start : start + KEY_WRITE_CHUNK].tolist(), ids[start : start + KEY_WRITE_CHUNK].tolist()))
-                insert_plain(session, BlockingKey, ("key_hash", "record_id"), rows)
+            part = max(-(-len(hashes) // max(steps, 1)), 1)
+            for first in range(0, len(hashes), part):
+                for start in range(first, min(first + part, len(hashes)), KEY_WRITE_CHUNK):
+                    end = min(start + KEY_WRITE_CHUNK, first + part)
+                    rows = list(zip(hashes[start:end].tolist(), ids[start:end].tolist()))
+                    insert_plain(session, BlockingKey, ("key_hash", "record_id"), rows)
+                yield
+
+
+def _mark_matched(session, pending: list[int], removed: list[int]) -> None:
     done = [*pending, *removed]
     for start in range(0, len(done), CHUNK):
         session.execute(ids_statement(session, _MARK_MATCHED), {"ids": done[start : start + CHUNK]})

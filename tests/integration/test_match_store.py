@@ -506,3 +506,59 @@ def test_a_bulk_run_replaces_only_its_own_domains_keys(store):
     assert keys_of("item") == items
     assert keys_of("customer") == customers
     assert count(store, BlockingKey) == len(items) + len(customers)
+
+
+def test_a_bulk_run_writes_every_key_once_between_its_slices(store, monkeypatch):
+    """The parent writes the blocking keys in parts between slices of golden records: together
+    they are exactly the domain's keys, and the steps were spread over the slices."""
+    import mdm.resolve.apply as apply
+    import mdm.resolve.run as run
+    from mdm.match import blocking_keys, prepare
+    from mdm.match.keyhash import key_rows
+    from mdm.resolve.frames import current_records
+    from mdm.store.tables import BlockingKey
+
+    monkeypatch.setattr(apply, "CLUSTER_SLICE", 40)
+    steps, parts = [], []
+    real = run._key_writes
+
+    def counted(*args, **kwargs):
+        parts.append(args[-1])  # apply_clusters asks for one part per slice, and one before the first
+        for step in real(*args, **kwargs):
+            steps.append(step)
+            yield step
+
+    monkeypatch.setattr(run, "_key_writes", counted)
+    load_and_match(store)
+    with store.session() as s:
+        stored = sorted(s.execute(select(BlockingKey.key_hash, BlockingKey.record_id)).all())
+        hashes, ids = key_rows("customer", blocking_keys(prepare(current_records(s, "customer"), RULES), RULES))
+    assert [tuple(r) for r in stored] == list(zip(hashes.tolist(), ids.tolist()))
+    assert len(parts) == 1 and 10 < len(steps) <= parts[0]
+
+
+def test_a_bulk_run_that_fails_midway_keeps_the_stored_keys_and_indexes(store, monkeypatch):
+    import mdm.resolve.apply as apply
+    from sqlalchemy import inspect
+
+    from mdm.store.tables import BlockingKey
+
+    load_and_match(store)
+    kept = key_table(store)
+    monkeypatch.setattr(apply, "CLUSTER_SLICE", 40)
+    monkeypatch.setattr("mdm.resolve.run.REBUILD_KEY_INDEXES", 0)
+    calls = []
+    real = apply._insert_golden
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the disk is full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(apply, "_insert_golden", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        match(store, retrain=True)
+    assert key_table(store) == kept
+    assert {ix["name"] for ix in inspect(store.engine).get_indexes(BlockingKey.__tablename__)} == {
+        "ix_blocking_key_record_id"}
