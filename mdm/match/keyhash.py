@@ -56,11 +56,15 @@ def key_rows(domain: str, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(hashes, record ids) of ``blocking_keys`` rows, without repeats, in (hash, record id) order:
     the order of the key table's primary key, so a bulk insert appends."""
     hashes = key_hashes(domain, keys["key_name"].to_numpy(object), keys["key_value"].to_numpy(object))
-    ids = keys["record_id"].to_numpy(np.int64)
+    return unique_pairs(hashes, keys["record_id"].to_numpy(np.int64))
+
+
+def unique_pairs(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, record id) pairs sorted, each once: a record whose two keys hash alike (or a pair
+    given twice) stores it once, as the primary key requires."""
     order = np.lexsort((ids, hashes))
     hashes, ids = hashes[order], ids[order]
     if len(hashes) > 1:
-        # A record whose two keys hash alike stores the pair once (the primary key).
         keep = np.ones(len(hashes), bool)
         keep[1:] = (hashes[1:] != hashes[:-1]) | (ids[1:] != ids[:-1])
         hashes, ids = hashes[keep], ids[keep]

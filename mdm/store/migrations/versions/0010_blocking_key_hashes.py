@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from alembic import op
 
-from mdm.match.keyhash import key_rows
+from mdm.match.keyhash import key_rows, unique_pairs
 
 
 revision = '0010'
@@ -64,12 +64,7 @@ def _converted(bind) -> tuple[np.ndarray, np.ndarray]:
             ids.append(rids)
     if not hashes:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    hashes, ids = np.concatenate(hashes), np.concatenate(ids)
-    order = np.lexsort((ids, hashes))
-    hashes, ids = hashes[order], ids[order]
-    keep = np.ones(len(hashes), bool)
-    keep[1:] = (hashes[1:] != hashes[:-1]) | (ids[1:] != ids[:-1])
-    return hashes[keep], ids[keep]
+    return unique_pairs(np.concatenate(hashes), np.concatenate(ids))
 
 
 def _insert(bind, rows: list[tuple[int, int]]) -> None:
