@@ -46,16 +46,22 @@ def _run(loaded: Path, tmp_path, name: str, workers: str, monkeypatch) -> tuple:
     return out
 
 
-def test_worker_processes_build_the_same_golden_records(tmp_path, monkeypatch):
-    # Small slices, so the seed data spans many slices across both workers.
-    monkeypatch.setattr("mdm.resolve.apply.PARALLEL_SLICE", 97)
-    submitted = spy_on_pool(monkeypatch, parallel)
+def _loaded(tmp_path) -> Path:
+    """A store holding the seed customers, loaded and not matched."""
     loaded = tmp_path / "loaded.db"
     store = Store.open(f"sqlite:///{loaded}")
     upgrade(store.engine)
     for stem in CUSTOMER_FILES:
         load(store, stem)
     store.close()
+    return loaded
+
+
+def test_worker_processes_build_the_same_golden_records(tmp_path, monkeypatch):
+    # Small slices, so the seed data spans many slices across both workers.
+    monkeypatch.setattr("mdm.resolve.apply.PARALLEL_SLICE", 97)
+    submitted = spy_on_pool(monkeypatch, parallel)
+    loaded = _loaded(tmp_path)
     one, one_counts = _run(loaded, tmp_path, "one", "1", monkeypatch)
     assert submitted == []
     two, two_counts = _run(loaded, tmp_path, "two", "2", monkeypatch)
@@ -71,6 +77,27 @@ def test_worker_processes_build_the_same_golden_records(tmp_path, monkeypatch):
     assert two == one
     assert two_counts == one_counts
     assert one_counts["BlockingKey"] > len(one)
+
+
+def test_columnar_survivorship_writes_what_the_engine_writes(tmp_path, monkeypatch):
+    """The seed customers, bulk matched once with the columnar survivorship path and once
+    with the engine alone (one process each): the same golden records, attributes and lineage."""
+    from mdm.resolve import golden
+    from mdm.survivorship import columnar
+
+    loaded = _loaded(tmp_path)
+    built = []
+    real = columnar.build
+    monkeypatch.setattr(columnar, "build", lambda rules, members: built.append(len(members.sizes)) or
+                        real(rules, members))
+    fast, fast_counts = _run(loaded, tmp_path, "columnar", "1", monkeypatch)
+    assert sum(built) == len(fast) > 500
+    monkeypatch.setattr(golden, "COLUMNAR_MIN_CLUSTERS", 10**9)
+    built.clear()
+    slow, slow_counts = _run(loaded, tmp_path, "engine", "1", monkeypatch)
+    assert built == []
+    assert fast == slow
+    assert fast_counts == slow_counts
 
 
 @pytest.mark.parametrize("clusters, expected", [(10, 1), (10**6, None)])
