@@ -225,8 +225,7 @@ def apply_clusters(
             for label, members in part.items():
                 gid = gid_of_label[label]
                 # Encoded once for the golden row, its version and its event.
-                attributes, stored_attrs, stored_lineage = built.pop(label)
-                xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
+                attributes, stored_attrs, stored_lineage, created = built.pop(label)
                 old = existing.get(gid)
                 if old is None:
                     change, version, old_attrs = "created", 1, {}
@@ -255,10 +254,18 @@ def apply_clusters(
                          "attributes": attributes, "lineage": jsonenc.loads(stored_lineage), "updated_at": now}
                     )
                 why = correlation_id or cause.get(label)
+                if old is None:
+                    # Encoded by the builder (``golden.Created``): every attribute is new.
+                    changed, xref = orjson.Fragment(str(created.changed)), orjson.Fragment(str(created.xref))
+                    stats.changed_attributes.update(attributes.keys())
+                    encoded_members = created.members
+                else:
+                    changed = changed_attributes(old_attrs, attributes)
+                    stats.changed_attributes.update(changed.keys())
+                    xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
+                    encoded_members = jsonenc.encode(members)
                 # The version reads its lineage from the golden row (stored once: ``mdm.resolve.versions``).
-                versions.append((gid, version, change, stored_attrs, None, jsonenc.encode(members), stamp, why))
-                changed = changed_attributes(old_attrs, attributes)
-                stats.changed_attributes.update(changed.keys())
+                versions.append((gid, version, change, stored_attrs, None, encoded_members, stamp, why))
                 # The golden record's attributes go into the event as the text already encoded.
                 event = outbox_row(domain=domain, change=change, golden_id=gid, version=version,
                                    golden=orjson.Fragment(str(stored_attrs)), changed=changed, xref=xref, now=now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdm.models.fields import CANONICAL_FIELDS
+from mdm.publish.outbox import changed_attributes
 from mdm.store.jsonenc import EncodedJSON, encode
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import GoldenOverride
@@ -148,8 +149,20 @@ def member_ids(clusters: Mapping[Hashable, list[int]]) -> list[int]:
     return [rid for ids in clusters.values() for rid in ids]
 
 
-# label -> (attributes, attributes as JSON, lineage as JSON): what a bulk write stores.
-Encoded = dict[Hashable, tuple[dict[str, Any], EncodedJSON, EncodedJSON]]
+# label -> (attributes, attributes as JSON, lineage as JSON, what a "created" change writes besides):
+# what a bulk write stores.
+Encoded = dict[Hashable, tuple[dict[str, Any], EncodedJSON, EncodedJSON, "Created"]]
+
+
+class Created(NamedTuple):
+    """The parts of a new golden record's version and event that depend on its cluster alone,
+    encoded where it was built: its "changed" attributes (every one, as ``changed_attributes``
+    gives them for a new record), its xref entries and its member record ids. (Text, not
+    ``orjson.Fragment``: it travels back from the worker pickled.)"""
+
+    changed: EncodedJSON
+    xref: EncodedJSON
+    members: EncodedJSON
 
 
 def build_encoded(
@@ -162,10 +175,21 @@ def build_encoded(
     overrides: Mapping[Hashable, Mapping[str, Override]] | None = None,
 ) -> Encoded:
     """``build_clusters`` with attributes and lineage encoded (``jsonenc.encode``), so the
-    text is made once for the golden row and its version, and in the process that built it."""
-    return {label: (attributes, encode(attributes), encode(lineage))
-            for label, (attributes, lineage) in build_clusters(rules, domain, frame, clusters, now=now,
-                                                               overrides=overrides).items()}
+    text is made once for the golden row and its version, and in the process that built it
+    (a build worker's, when a bulk run has them), with its ``Created`` parts."""
+    built = build_clusters(rules, domain, frame, clusters, now=now, overrides=overrides)
+    wanted = member_ids(clusters)
+    source = dict(zip(frame.index.tolist(), zip(column_values(frame["system"]), column_values(frame["source_key"]))))
+    sources = [source[r] for r in wanted]
+    out: Encoded = {}
+    at = 0
+    for label, ids in clusters.items():
+        attributes, lineage = built[label]
+        xref = [{"system": system, "source_key": key} for system, key in sources[at:at + len(ids)]]
+        at += len(ids)
+        created = Created(encode(changed_attributes({}, attributes)), encode(xref), encode(ids))
+        out[label] = (attributes, encode(attributes), encode(lineage), created)
+    return out
 
 
 def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[str, Override]]:

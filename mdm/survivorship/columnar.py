@@ -9,8 +9,8 @@ followed by ``GoldenBuild.lineage_stored(only=<attributes with a value>)``
 gives: the same attributes, the same compact lineage, key order included
 (``tests/unit/test_survivorship_columnar.py`` checks it against the engine).
 
-It covers chains of ``source_priority``, ``most_recent``, ``most_complete``
-and ``same_source_as`` with any validation rules, and clusters without
+It covers chains of ``source_priority``, ``most_recent``, ``most_complete``,
+``most_frequent`` and ``same_source_as`` with any validation rules, and clusters without
 steward overrides; ``supports`` tells, and the engine does everything else.
 """
 
@@ -28,10 +28,17 @@ from mdm.survivorship.engine import TIE_BREAKER, _check, _plan
 from mdm.survivorship.lineage import _RESERVED, MARKER, VERSION, rule_parts
 from mdm.survivorship.models import _json
 from mdm.survivorship.rules import SurvivorshipRules
-from mdm.survivorship.strategies import most_complete, most_recent, same_source_as, source_priority, steward_override
-from mdm.survivorship.values import show_moment
+from mdm.survivorship.strategies import (
+    most_complete,
+    most_frequent,
+    most_recent,
+    same_source_as,
+    source_priority,
+    steward_override,
+)
+from mdm.survivorship.values import identity, show_moment
 
-_STEPS = (source_priority, most_recent, most_complete, same_source_as)
+_STEPS = (source_priority, most_recent, most_complete, most_frequent, same_source_as)
 _PLAIN = (str, int, bool)
 _NONE = -1
 
@@ -199,6 +206,9 @@ def _decide(frame: _Frame, ap, values: list[Any], empty: np.ndarray, decided: di
             _keep_best(state, index, rule, live, frame.members.updated_ns[rows], _older(frame))
         elif fn is most_complete:
             _keep_best(state, index, rule, live, frame.filled[rows], _less_complete(frame))
+        elif fn is most_frequent:
+            count = _frequencies(group, live, values, rows)
+            _keep_best(state, index, rule, live, count, _less_frequent(count, rows))
         else:
             _same_source(state, index, rule, param, live, decided.get(param), ap.attribute)
 
@@ -286,6 +296,27 @@ def _less_complete(frame: _Frame) -> Callable[[int, int], str]:
 
     def why(loser: int, best: int) -> str:
         return f"less complete record: {filled[loser]} < {filled[best]} fields filled"
+
+    return why
+
+
+def _frequencies(group: np.ndarray, live: np.ndarray, values: list[Any], rows: np.ndarray) -> np.ndarray:
+    """Per live candidate how many live candidates of its cluster hold the same value (``values.identity``)."""
+    texts = ["s" + v if type(v) is str else "j" + identity(v) for v in (values[r] for r in rows.tolist())]
+    codes, distinct = _factorize(texts)
+    key = group * max(len(distinct), 1) + codes
+    out = np.zeros(len(rows), dtype=np.int64)
+    _, inverse, counts = np.unique(key[live], return_inverse=True, return_counts=True)
+    out[live] = counts[inverse.reshape(-1)]
+    return out
+
+
+def _less_frequent(count: np.ndarray, rows: np.ndarray) -> Callable[[int, int], str]:
+    """Reasons by member row; the counts are by candidate, so map rows back first."""
+    of_row = dict(zip(rows.tolist(), count.tolist()))
+
+    def why(loser: int, best: int) -> str:
+        return f"less frequent: {of_row[loser]} < {of_row[best]} occurrences"
 
     return why
 

@@ -40,7 +40,7 @@ VALUES = st.one_of(
 STEP = st.one_of(
     st.builds(lambda s: {"source_priority": s}, st.lists(st.sampled_from(SYSTEMS), min_size=1, max_size=3,
                                                           unique=True)),
-    st.sampled_from(["most_recent", "most_complete"]),
+    st.sampled_from(["most_recent", "most_complete", "most_frequent"]),
     st.builds(lambda t: {"same_source_as": t}, st.sampled_from(["address_line1", "email", "region", "date_of_birth"])),
 )
 CHECK = st.sampled_from(["not_empty", "email", "non_negative", "positive", "iso_date", {"regex": "[A-Z]{2}"},
@@ -121,7 +121,7 @@ def test_any_chain_of_covered_steps_matches_the_engine(rules, data):
 
 def test_supports_only_the_covered_steps():
     assert columnar.supports(CUSTOMER)
-    assert not columnar.supports(load_survivorship(RULES_DIR / "item.yaml"))  # most_frequent
+    assert columnar.supports(load_survivorship(RULES_DIR / "item.yaml"))
     longest = load_survivorship({"domain": "customer", "survivorship": {"default": ["longest"]}})
     assert not columnar.supports(longest)
 
