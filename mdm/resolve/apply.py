@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, defer
 from mdm.ids import new_event_ids, new_golden_ids
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
-from mdm.resolve.golden import column_values, pinned_overrides
+from mdm.resolve.golden import NewRecord, column_values, pinned_overrides
 from mdm.resolve.parallel import build_workers, building
 from mdm.resolve.versions import keep_version_lineage
 from mdm.store.bulk import bulk_insert, insert_plain, plain_value, write_cache
@@ -190,88 +190,90 @@ def apply_clusters(
     workers = build_workers(len(labels_in_order)) if whole_domain else 1
     bounds = _slice_bounds(len(labels_in_order), CLUSTER_SLICE if workers == 1 else PARALLEL_SLICE, workers > 1)
     slices = [{label: clusters[label] for label in labels_in_order[start:end]} for start, end in bounds]
+    gid_of_label = dict(assignment.kept)
+    gid_of_label.update(zip(assignment.new, new_golden_ids(domain, len(assignment.new))))
+    merged_from: dict[str, list[str]] = {}
+    for retired, survivor in assignment.merged.items():
+        merged_from.setdefault(survivor, []).append(retired)
+    # A golden record that lives on but lost members to other golden records
+    # (new ones, or existing ones a steward split sent them to) was split.
+    split_into: dict[str, list[str]] = {}
+    split_from: dict[str, str] = {}
+    for label, members in clusters.items():
+        gid = gid_of_label[label]
+        parents = sorted({current[r] for r in members if r in current} - {gid})
+        for parent in parents:
+            if parent not in assignment.merged and parent not in assignment.emptied:
+                split_into.setdefault(parent, []).append(gid)
+                split_from.setdefault(gid, parent)
+    cause = _causes(frame, labels) if correlation_id is None else {}
+    # Rows are inserted as plain tuples (executemany on SQLite, COPY on PostgreSQL): JSON is
+    # encoded once (golden and version rows share the text) and the run's timestamp
+    # converted once, instead of SQLAlchemy processing every value of every row. A new
+    # golden record's rows are made where it is built (a build worker, in a bulk run).
+    stamp = plain_value(session, GoldenRecord.__table__.c.updated_at, now)
+    new = {
+        label: NewRecord(gid, correlation_id or cause.get(label),
+                         {"split_from": split_from[gid]} if gid in split_from else {})
+        for label, gid in gid_of_label.items() if gid not in existing
+    }
     # A bulk write gets a large SQLite page cache (see ``write_cache``). With workers, the first
     # slices are being built while the rest of the bookkeeping below is done.
     work = alongside(len(slices) + 1) if alongside is not None else iter(())
     with (closing(work) if alongside is not None else nullcontext(),
           write_cache(session, WRITE_CACHE_MIB) if whole_domain else nullcontext(),
-          building(survivorship, domain, frame, slices, now=now, overrides=overrides, workers=workers) as built_parts):
+          building(survivorship, domain, frame, slices, now=now, overrides=overrides, workers=workers, new=new,
+                   stamp=stamp) as built_parts):
         next(work, None)
-        gid_of_label = dict(assignment.kept)
-        gid_of_label.update(zip(assignment.new, new_golden_ids(domain, len(assignment.new))))
-        merged_from: dict[str, list[str]] = {}
-        for retired, survivor in assignment.merged.items():
-            merged_from.setdefault(survivor, []).append(retired)
-        # A golden record that lives on but lost members to other golden records
-        # (new ones, or existing ones a steward split sent them to) was split.
-        split_into: dict[str, list[str]] = {}
-        split_from: dict[str, str] = {}
-        for label, members in clusters.items():
-            gid = gid_of_label[label]
-            parents = sorted({current[r] for r in members if r in current} - {gid})
-            for parent in parents:
-                if parent not in assignment.merged and parent not in assignment.emptied:
-                    split_into.setdefault(parent, []).append(gid)
-                    split_from.setdefault(gid, parent)
         systems, keys = _column_dict(frame, "system"), _column_dict(frame, "source_key")
-        cause = _causes(frame, labels) if correlation_id is None else {}
-        # Rows are inserted as plain tuples (executemany on SQLite, COPY on PostgreSQL): JSON is
-        # encoded here once (golden and version rows share the text) and the run's timestamp
-        # converted once, instead of SQLAlchemy processing every value of every row.
-        stamp = plain_value(session, GoldenRecord.__table__.c.updated_at, now)
         for part, built in zip(slices, built_parts):
             new_rows, updates, versions, events = [], [], [], []
             event_ids = iter(new_event_ids(len(part)))  # at most one event per golden record
+            golden = built.golden
             for label, members in part.items():
                 gid = gid_of_label[label]
-                # Encoded once for the golden row, its version and its event.
-                attributes, stored_attrs, stored_lineage, created = built.pop(label)
-                old = existing.get(gid)
-                if old is None:
-                    change, version, old_attrs = "created", 1, {}
-                    extra = {"split_from": split_from[gid]} if gid in split_from else {}
-                    new_rows.append((gid, domain, 1, "active", None, stored_attrs, stored_lineage, stamp, stamp))
+                attributes, stored_attrs, stored_lineage, created = golden.pop(label)
+                if created is not None:
+                    # A new golden record: its rows came built (``golden.Created``).
+                    new_rows.append(created.golden)
+                    versions.append(created.version)
+                    events.append((next(event_ids), *created.event))
                     stats.created += 1
+                    continue
+                old = existing[gid]
+                old_attrs = old.attributes
+                same_members = sorted(previous.get(gid, [])) == members
+                if gid in merged_from:
+                    change, extra = "merged", {"merged_from": sorted(merged_from[gid])}
+                    stats.merged += 1
+                elif gid in split_into:
+                    change, extra = "split", {"split_into": sorted(split_into[gid])}
+                    stats.split += 1
+                elif old.status != "active" or old_attrs != attributes or not same_members:
+                    change, extra = "updated", {}
+                    stats.updated += 1
                 else:
-                    old_attrs = old.attributes
-                    same_members = sorted(previous.get(gid, [])) == members
-                    if gid in merged_from:
-                        change, extra = "merged", {"merged_from": sorted(merged_from[gid])}
-                        stats.merged += 1
-                    elif gid in split_into:
-                        change, extra = "split", {"split_into": sorted(split_into[gid])}
-                        stats.split += 1
-                    elif old.status != "active" or old_attrs != attributes or not same_members:
-                        change, extra = "updated", {}
-                        stats.updated += 1
-                    else:
-                        stats.unchanged += 1
-                        continue
-                    version = old.version + 1
-                    updates.append(
-                        {"id": gid, "version": version, "status": "active", "merged_into": None,
-                         # Plain dicts: an ORM update also refreshes rows loaded in the session.
-                         "attributes": attributes, "lineage": jsonenc.loads(stored_lineage), "updated_at": now}
-                    )
+                    stats.unchanged += 1
+                    continue
+                version = old.version + 1
+                updates.append(
+                    {"id": gid, "version": version, "status": "active", "merged_into": None,
+                     # Plain dicts: an ORM update also refreshes rows loaded in the session.
+                     "attributes": attributes, "lineage": jsonenc.loads(stored_lineage), "updated_at": now}
+                )
                 why = correlation_id or cause.get(label)
-                if old is None:
-                    # Encoded by the builder (``golden.Created``): every attribute is new.
-                    changed, xref = orjson.Fragment(str(created.changed)), orjson.Fragment(str(created.xref))
-                    stats.changed_attributes.update(attributes.keys())
-                    encoded_members = created.members
-                else:
-                    changed = changed_attributes(old_attrs, attributes)
-                    stats.changed_attributes.update(changed.keys())
-                    xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
-                    encoded_members = jsonenc.encode(members)
                 # The version reads its lineage from the golden row (stored once: ``mdm.resolve.versions``).
-                versions.append((gid, version, change, stored_attrs, None, encoded_members, stamp, why))
+                versions.append((gid, version, change, stored_attrs, None, jsonenc.encode(members), stamp, why))
+                changed = changed_attributes(old_attrs, attributes)
+                stats.changed_attributes.update(changed.keys())
                 # The golden record's attributes go into the event as the text already encoded.
+                xref = [{"system": systems[r], "source_key": keys[r]} for r in members]
                 event = outbox_row(domain=domain, change=change, golden_id=gid, version=version,
                                    golden=orjson.Fragment(str(stored_attrs)), changed=changed, xref=xref, now=now,
                                    correlation_id=why, extra=extra, event_id=next(event_ids))
                 events.append((event["event_id"], event["type"], domain, gid, version, jsonenc.encode(event["data"]),
                                stamp, why))
+            stats.changed_attributes.update(built.changed)
             _insert_golden(session, new_rows, updates, versions, events)
             # The slice's xref rows too, while the workers build the next slices.
             _write_xref(session, domain, systems, keys, part, gid_of_label, current, decided_by, now)

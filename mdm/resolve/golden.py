@@ -3,11 +3,13 @@ domain's survivorship rules (mdm.survivorship does the deciding)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Mapping
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 import numpy as np
+import orjson
 import pandas as pd
 from pandas.api.extensions import ExtensionDtype
 from pandas.core.dtypes.cast import maybe_box_native
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mdm.models.fields import CANONICAL_FIELDS
-from mdm.publish.outbox import changed_attributes
+from mdm.publish.outbox import changed_attributes, event_type, outbox_row
 from mdm.store.jsonenc import EncodedJSON, encode
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import GoldenOverride
@@ -149,20 +151,30 @@ def member_ids(clusters: Mapping[Hashable, list[int]]) -> list[int]:
     return [rid for ids in clusters.values() for rid in ids]
 
 
-# label -> (attributes, attributes as JSON, lineage as JSON, what a "created" change writes besides):
-# what a bulk write stores.
-Encoded = dict[Hashable, tuple[dict[str, Any], EncodedJSON, EncodedJSON, "Created"]]
+class NewRecord(NamedTuple):
+    """A golden record a bulk write creates, as its builder needs to know it to make its rows."""
+
+    golden_id: str
+    correlation_id: str | None
+    extra: dict[str, Any]  # more for the event's data ({"split_from": ...})
 
 
 class Created(NamedTuple):
-    """The parts of a new golden record's version and event that depend on its cluster alone,
-    encoded where it was built: its "changed" attributes (every one, as ``changed_attributes``
-    gives them for a new record), its xref entries and its member record ids. (Text, not
-    ``orjson.Fragment``: it travels back from the worker pickled.)"""
+    """A new golden record's rows, made (encoded) where it was built: the golden row, its first
+    version and its event without the event id (the writer mints those, in order)."""
 
-    changed: EncodedJSON
-    xref: EncodedJSON
-    members: EncodedJSON
+    golden: tuple
+    version: tuple
+    event: tuple
+
+
+class Encoded(NamedTuple):
+    """A slice of golden records as a bulk write stores them: label -> (attributes, attributes as
+    JSON, lineage as JSON, the rows of a new record or None); for a new record the attributes are
+    None (its rows hold them), and ``changed`` counts its attributes (all of them are new)."""
+
+    golden: dict[Hashable, tuple[dict[str, Any] | None, EncodedJSON, EncodedJSON, Created | None]]
+    changed: Counter
 
 
 def build_encoded(
@@ -173,23 +185,41 @@ def build_encoded(
     *,
     now: datetime,
     overrides: Mapping[Hashable, Mapping[str, Override]] | None = None,
+    new: Mapping[Hashable, NewRecord] | None = None,
+    stamp: Any = None,
 ) -> Encoded:
     """``build_clusters`` with attributes and lineage encoded (``jsonenc.encode``), so the
     text is made once for the golden row and its version, and in the process that built it
-    (a build worker's, when a bulk run has them), with its ``Created`` parts."""
+    (a build worker's, when a bulk run has them). The clusters in ``new`` get their rows
+    made here too (``stamp``: the write's timestamp as the rows store it)."""
     built = build_clusters(rules, domain, frame, clusters, now=now, overrides=overrides)
-    wanted = member_ids(clusters)
-    source = dict(zip(frame.index.tolist(), zip(column_values(frame["system"]), column_values(frame["source_key"]))))
-    sources = [source[r] for r in wanted]
-    out: Encoded = {}
-    at = 0
+    new = new or {}
+    out: dict = {}
+    names: list[str] = []
+    source = None
+    kind = event_type(domain, "created")
     for label, ids in clusters.items():
         attributes, lineage = built[label]
-        xref = [{"system": system, "source_key": key} for system, key in sources[at:at + len(ids)]]
-        at += len(ids)
-        created = Created(encode(changed_attributes({}, attributes)), encode(xref), encode(ids))
-        out[label] = (attributes, encode(attributes), encode(lineage), created)
-    return out
+        stored_attrs, stored_lineage = encode(attributes), encode(lineage)
+        fresh = new.get(label)
+        if fresh is None:
+            out[label] = (attributes, stored_attrs, stored_lineage, None)
+            continue
+        if source is None:
+            source = dict(zip(frame.index.tolist(), zip(column_values(frame["system"]),
+                                                        column_values(frame["source_key"]))))
+        gid, why = fresh.golden_id, fresh.correlation_id
+        xref = [{"system": source[r][0], "source_key": source[r][1]} for r in ids]
+        event = outbox_row(domain=domain, change="created", golden_id=gid, version=1,
+                           golden=orjson.Fragment(str(stored_attrs)), changed=changed_attributes({}, attributes),
+                           xref=xref, now=now, correlation_id=why, extra=fresh.extra, event_id="-")
+        names.extend(attributes)
+        out[label] = (None, stored_attrs, stored_lineage, Created(
+            (gid, domain, 1, "active", None, stored_attrs, stored_lineage, stamp, stamp),
+            (gid, 1, "created", stored_attrs, None, encode(ids), stamp, why),
+            (kind, domain, gid, 1, encode(event["data"]), stamp, why),
+        ))
+    return Encoded(out, Counter(names))
 
 
 def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[str, Override]]:

@@ -21,10 +21,11 @@ from collections.abc import Hashable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
-from mdm.resolve.golden import Encoded, build_encoded, member_ids
+from mdm.resolve.golden import Encoded, NewRecord, build_encoded, member_ids
 from mdm.survivorship import Override, SurvivorshipRules
 
 # Below this many clusters, starting workers costs more than it saves.
@@ -56,16 +57,20 @@ def building(
     now: datetime,
     overrides: Mapping[Hashable, Mapping[str, Override]],
     workers: int = 1,
+    new: Mapping[Hashable, NewRecord] | None = None,
+    stamp: Any = None,
 ) -> Iterator[Iterator[Encoded]]:
-    """Each slice's golden records, in slice order.
+    """Each slice's golden records, in slice order (``new``: the clusters that become new golden
+    records, whose rows are made with them, with ``stamp`` as the write's timestamp).
 
     With workers, building starts on entry, so the caller's own preparation
     overlaps the first slices; leaving the block shuts the workers down."""
+    new = new or {}
     if workers <= 1 or len(slices) <= 1:
-        yield (_without_gc(rules, domain, frame, part, now, overrides) for part in slices)
+        yield (_without_gc(rules, domain, frame, part, now, overrides, new, stamp) for part in slices)
         return
     global _JOB
-    _JOB = (rules, domain, now)
+    _JOB = (rules, domain, now, stamp)
     # Frozen objects are never visited by a collection in the workers, so
     # the parent's pages stay shared with them (copy-on-write).
     gc.freeze()
@@ -79,7 +84,8 @@ def building(
                 part = slices[index]
                 members = frame.loc[member_ids(part)]
                 pinned = {label: overrides[label] for label in part if label in overrides}
-                return pool.submit(_build_slice, members, part, pinned)
+                fresh = {label: new[label] for label in part if label in new}
+                return pool.submit(_build_slice, members, part, pinned, fresh)
 
             # A window of slices ahead of the writer: enough to keep workers busy,
             # few enough that built slices never pile up in memory.
@@ -109,16 +115,16 @@ def building(
 
 
 def _build_slice(members: pd.DataFrame, part: dict[Hashable, list[int]],
-                 overrides: Mapping[Hashable, Mapping[str, Override]]) -> Encoded:
+                 overrides: Mapping[Hashable, Mapping[str, Override]], new: Mapping[Hashable, NewRecord]) -> Encoded:
     # Workers run with the cyclic garbage collector off (``initializer``; see ``_without_gc``).
     # Whatever cycles a custom strategy may leave are collected between slices (cheap: what
     # the parent held when the pool started is frozen, so only this worker's leftovers are seen).
     gc.collect()
-    rules, domain, now = _JOB
-    return build_encoded(rules, domain, members, part, now=now, overrides=overrides)
+    rules, domain, now, stamp = _JOB
+    return build_encoded(rules, domain, members, part, now=now, overrides=overrides, new=new, stamp=stamp)
 
 
-def _without_gc(rules, domain, frame, part, now, overrides) -> Encoded:
+def _without_gc(rules, domain, frame, part, now, overrides, new, stamp) -> Encoded:
     """One slice built with the cyclic garbage collector paused.
 
     Survivorship allocates many small containers (candidates, decisions, lineage dicts) and
@@ -128,7 +134,8 @@ def _without_gc(rules, domain, frame, part, now, overrides) -> Encoded:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return build_encoded(rules, domain, frame, part, now=now, overrides=overrides)
+        fresh = {label: new[label] for label in part if label in new}
+        return build_encoded(rules, domain, frame, part, now=now, overrides=overrides, new=fresh, stamp=stamp)
     finally:
         if paused:
             gc.enable()

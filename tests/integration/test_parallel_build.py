@@ -68,9 +68,10 @@ def test_worker_processes_build_the_same_golden_records(tmp_path, monkeypatch):
     assert len(submitted) > 5  # the slices went to worker processes
     # Each worker got its slice's member records and nothing more; together, every record once.
     sent = []
-    for members, part, pinned in submitted:
+    for members, part, pinned, new in submitted:
         assert members.index.tolist() == [rid for ids in part.values() for rid in ids]
         assert pinned == {}
+        assert list(new) == list(part)  # a first bulk run: every golden record is new
         sent += members.index.tolist()
     assert len(sent) == len(set(sent)) == sum(len(m) for m in two)
     assert len(one) > 500

@@ -9,7 +9,9 @@ converted once. Each is checked here against the code it replaced."""
 from __future__ import annotations
 
 import gc
+import json
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +24,7 @@ from mdm.models.fields import CANONICAL_FIELDS
 from mdm.publish.outbox import changed_attributes
 from mdm.resolve.apply import _clusters, _column_dict, _slice_bounds
 from mdm.resolve.golden import _aware, _empty, build_clusters, member_records
+from mdm.resolve.golden import NewRecord
 from mdm.resolve.parallel import _without_gc, building
 from mdm.rules import load_survivorship_rules
 from mdm.settings import BUNDLED_RULES_DIR
@@ -196,11 +199,11 @@ def test_building_in_one_process_keeps_the_collector_state():
     frame = pd.DataFrame({"organization": ["Acme"], "system": ["ERP"], "source_key": ["E1"], "version": [1],
                           "updated_at": pd.to_datetime([NOW], utc=True)}, index=[1])
     assert gc.isenabled()
-    built = _without_gc(rules, "customer", frame, {1: [1]}, NOW, {})
+    built = _without_gc(rules, "customer", frame, {1: [1]}, NOW, {}, {}, None).golden
     assert gc.isenabled()
     assert built[1][0] == {"organization": "Acme"} and built[1][1] == encode({"organization": "Acme"})
     with building(rules, "customer", frame, [{1: [1]}], now=NOW, overrides={}) as parts:
-        assert [p[1][1] for p in parts] == [built[1][1]]
+        assert [p.golden[1][1] for p in parts] == [built[1][1]]
     assert gc.isenabled()
 
 
@@ -216,11 +219,25 @@ def test_worker_processes_build_what_one_process_builds_with_overrides():
     slices = [{10: [1, 2]}, {11: [3], 12: [4]}, {13: [5]}]
     pin = Override(attribute="city", value="Berlin", reason="moved", actor="kim", pinned_at=NOW)
     overrides = {11: {"city": pin}, 13: {"organization": pin.model_copy(update={"attribute": "organization"})}}
-    one = [_without_gc(rules, "customer", frame, part, NOW, overrides) for part in slices]
-    with building(rules, "customer", frame, slices, now=NOW, overrides=overrides, workers=2) as parts:
+    # Two clusters become new golden records: their rows are made with them.
+    new = {10: NewRecord("CUS-A", "load-1", {}), 12: NewRecord("CUS-B", None, {"split_from": "CUS-X"})}
+    one = [_without_gc(rules, "customer", frame, part, NOW, overrides, new, "2026-01-01 00:00:00.000000")
+           for part in slices]
+    with building(rules, "customer", frame, slices, now=NOW, overrides=overrides, workers=2, new=new,
+                  stamp="2026-01-01 00:00:00.000000") as parts:
         two = list(parts)
     assert two == one
-    assert two[1][11][0]["city"] == "Berlin" and two[2][13][0]["organization"] == "Berlin"
+    assert two[1].golden[11][0]["city"] == "Berlin" and two[2].golden[13][0]["organization"] == "Berlin"
+    # A new record's rows: the golden row, its first version and its event (without the id) share the text.
+    attributes, stored_attrs, _, created = two[0].golden[10]
+    assert attributes is None and created.golden[0] == created.version[0] == created.event[2] == "CUS-A"
+    assert created.golden[5] is stored_attrs or created.golden[5] == stored_attrs == created.version[3]
+    data = json.loads(created.event[4])
+    assert data["golden_id"] == "CUS-A" and data["correlation_id"] == "load-1"
+    assert data["xref"] == [{"system": "ERP", "source_key": "E1"}, {"system": "CRM", "source_key": "C1"}]
+    assert set(data["changed"]) == set(json.loads(stored_attrs)) and two[0].changed == Counter(list(data["changed"]))
+    assert json.loads(two[1].golden[12][3].event[4])["split_from"] == "CUS-X"
+    assert two[1].golden[11][3] is None and two[2].golden[13][3] is None
 
 
 # --- plain inserts store what SQLAlchemy stored ---------------------------------------------------
