@@ -152,5 +152,62 @@ def test_blocking_keys_are_converted_to_hashes_and_a_downgrade_forces_a_bulk_run
                                       ["+15551234567", "a@b.com", long]).tolist()
     assert [tuple(r) for r in rows] == sorted({(phone, 1), (phone, 2), (email, 2), (tokens, 1)})
     assert [ix["name"] for ix in inspect(store.engine).get_indexes("blocking_key")] == ["ix_blocking_key_record_id"]
+    run(command.upgrade, "head")
     assert not pending(store.engine)
     store.close()
+
+
+def test_golden_record_keeps_one_index_for_domain_status_and_time(db_url):
+    """0011 drops the single-column indexes the page index makes redundant; a downgrade restores them."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    store = Store.open(db_url)
+    run = migrator(store)
+
+    def indexes():
+        return sorted(i["name"] for i in inspect(store.engine).get_indexes("golden_record"))
+
+    run(command.upgrade, "0010")
+    assert indexes() == ["ix_golden_record_domain", "ix_golden_record_page", "ix_golden_record_status",
+                         "ix_golden_record_updated_at"]
+    run(command.upgrade, "head")
+    assert indexes() == ["ix_golden_record_page"]
+    run(command.downgrade, "0010")
+    assert "ix_golden_record_updated_at" in indexes()
+    store.close()
+
+
+def test_changes_since_a_moment_are_read_through_the_page_index(store):
+    """Without an index on updated_at alone, a page filtered by ``updated_since`` still seeks
+    in ix_golden_record_page (SQLite's plan) and gives the records changed since, in order."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event
+
+    from mdm.api.reads import PageFilter, page_of_golden
+    from mdm.store.tables import GoldenRecord
+
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM golden_record" in statement and "LIMIT" in statement:
+            seen.append((statement, parameters))
+
+    with store.session() as s:
+        s.add_all([GoldenRecord(id=f"G{i:03d}", domain="customer" if i % 3 else "item", version=1, status="active",
+                                attributes={}, lineage={}, created_at=stamp, updated_at=stamp.replace(minute=i))
+                   for i in range(40)])
+        s.commit()
+        event.listen(store.engine, "before_cursor_execute", capture)
+        try:
+            page = page_of_golden(s, PageFilter(domain="customer", updated_since=stamp.replace(minute=20)), 50, None)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", capture)
+        assert [r.id for r in page.rows] == [f"G{i:03d}" for i in range(20, 40) if i % 3]
+        if store.engine.dialect.name == "sqlite":
+            statement, parameters = seen[-1]
+            plan = " ".join(str(row[-1]) for row in s.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters))
+            assert "ix_golden_record_page" in plan and "TEMP B-TREE" not in plan, plan
