@@ -1,5 +1,7 @@
 """The schema comes from Alembic migrations, and they match the tables in code."""
 
+from contextlib import contextmanager
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -71,42 +73,57 @@ def test_the_match_model_keeps_its_row_when_its_stamp_moves_first(db_url):
     store.close()
 
 
-def test_a_page_of_golden_records_is_read_in_index_order_not_sorted(store):
-    """The API's keyset page (first page and after a cursor) is a range of ix_golden_record_page:
-    no sort of every record of the domain per page."""
-    from datetime import datetime, timezone
+@contextmanager
+def _page_queries(store):
+    """The page statements (golden_record with a LIMIT) run inside the block, as (statement, parameters)."""
+    from sqlalchemy import event
 
-    from sqlalchemy import event, text
-
-    from mdm.api.reads import PageFilter, encode_cursor, page_of_golden
-    from mdm.store.tables import GoldenRecord
-
-    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
     seen: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
         if "FROM golden_record" in statement and "LIMIT" in statement:
             seen.append((statement, parameters))
 
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+
+
+def _assert_page_index_plan(store, session, seen) -> None:
+    """On SQLite: each statement seeks in ix_golden_record_page and sorts nothing."""
+    if store.engine.dialect.name != "sqlite":
+        return
+    for statement, parameters in seen:
+        plan = " ".join(str(row[-1]) for row in session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters))
+        assert "ix_golden_record_page" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_page_of_golden_records_is_read_in_index_order_not_sorted(store):
+    """The API's keyset page (first page and after a cursor) is a range of ix_golden_record_page:
+    no sort of every record of the domain per page."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    from mdm.api.reads import PageFilter, encode_cursor, page_of_golden
+    from mdm.store.tables import GoldenRecord
+
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
     with store.session() as s:
         s.add_all([GoldenRecord(id=f"G{i:03d}", domain="customer", version=1, status="active", attributes={},
                                 lineage={}, created_at=stamp, updated_at=stamp.replace(minute=i % 7))
                    for i in range(40)])
         s.commit()
-        event.listen(store.engine, "before_cursor_execute", capture)
-        try:
+        with _page_queries(store) as seen:
             first = page_of_golden(s, PageFilter(domain="customer"), 10, None)
             after = page_of_golden(s, PageFilter(domain="customer"), 10, encode_cursor(first.rows[-1]))
-        finally:
-            event.remove(store.engine, "before_cursor_execute", capture)
         every = s.execute(text("SELECT id FROM golden_record ORDER BY updated_at, id")).scalars().all()
         assert [r.id for r in first.rows + after.rows] == every[:20]
         assert len(seen) == 2
-        if store.engine.dialect.name == "sqlite":
-            for statement, parameters in seen:
-                plan = " ".join(str(row[-1]) for row in s.connection().exec_driver_sql(
-                    "EXPLAIN QUERY PLAN " + statement, parameters))
-                assert "ix_golden_record_page" in plan and "TEMP B-TREE" not in plan, plan
+        _assert_page_index_plan(store, s, seen)
 
 
 def test_blocking_keys_are_converted_to_hashes_and_a_downgrade_forces_a_bulk_run(db_url):
@@ -183,31 +200,17 @@ def test_changes_since_a_moment_are_read_through_the_page_index(store):
     in ix_golden_record_page (SQLite's plan) and gives the records changed since, in order."""
     from datetime import datetime, timezone
 
-    from sqlalchemy import event
-
     from mdm.api.reads import PageFilter, page_of_golden
     from mdm.store.tables import GoldenRecord
 
     stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    seen: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "FROM golden_record" in statement and "LIMIT" in statement:
-            seen.append((statement, parameters))
-
     with store.session() as s:
         s.add_all([GoldenRecord(id=f"G{i:03d}", domain="customer" if i % 3 else "item", version=1, status="active",
                                 attributes={}, lineage={}, created_at=stamp, updated_at=stamp.replace(minute=i))
                    for i in range(40)])
         s.commit()
-        event.listen(store.engine, "before_cursor_execute", capture)
-        try:
+        with _page_queries(store) as seen:
             page = page_of_golden(s, PageFilter(domain="customer", updated_since=stamp.replace(minute=20)), 50, None)
-        finally:
-            event.remove(store.engine, "before_cursor_execute", capture)
         assert [r.id for r in page.rows] == [f"G{i:03d}" for i in range(20, 40) if i % 3]
-        if store.engine.dialect.name == "sqlite":
-            statement, parameters = seen[-1]
-            plan = " ".join(str(row[-1]) for row in s.connection().exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statement, parameters))
-            assert "ix_golden_record_page" in plan and "TEMP B-TREE" not in plan, plan
+        assert seen
+        _assert_page_index_plan(store, s, seen)
