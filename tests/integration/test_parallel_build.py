@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from mdm.ingest import load_file, load_mapping
 from mdm.resolve import parallel
 from mdm.store import Store
 from mdm.store.migrate import upgrade
 from mdm.store.tables import BlockingKey, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
 from mdm.resolve.run import match_domain
-from test_match_store import CUSTOMER_FILES, RULES, load
+from mdm.rules import load_match_rules
+from mdm.settings import BUNDLED_RULES_DIR
+from test_match_store import CUSTOMER_FILES, RULES, SEED, load
 from pool_spy import spy_on_pool
 
 
@@ -33,26 +36,36 @@ def _golden_by_members(store) -> dict:
 NOW = datetime(2026, 12, 4, 12, tzinfo=timezone.utc)
 
 
-def _run(loaded: Path, tmp_path, name: str, workers: str, monkeypatch) -> tuple:
+ITEM_FILES = ["erp_materials", "crm_products", "wms_items"]
+FILES = {"customer": CUSTOMER_FILES, "item": ITEM_FILES}
+
+
+def _run(loaded: Path, tmp_path, name: str, workers: str, monkeypatch, domain: str = "customer") -> tuple:
     """Bulk match a copy of the loaded store (same records, same clock)."""
     monkeypatch.setenv("MDM_BUILD_WORKERS", workers)
     shutil.copy(loaded, tmp_path / f"{name}.db")
     store = Store.open(f"sqlite:///{tmp_path / name}.db")
+    rules = RULES if domain == "customer" else load_match_rules(BUNDLED_RULES_DIR, domain)
     with store.session() as s:
-        report = match_domain(s, "customer", RULES, now=NOW)
+        report = match_domain(s, domain, rules, now=NOW)
     assert report.mode == "bulk"
     out = _golden_by_members(store)
     store.close()
     return out
 
 
-def _loaded(tmp_path) -> Path:
-    """A store holding the seed customers, loaded and not matched."""
+def _loaded(tmp_path, domain: str = "customer") -> Path:
+    """A store holding the seed records of ``domain``, loaded and not matched."""
     loaded = tmp_path / "loaded.db"
     store = Store.open(f"sqlite:///{loaded}")
     upgrade(store.engine)
-    for stem in CUSTOMER_FILES:
-        load(store, stem)
+    for stem in FILES[domain]:
+        if stem == "wms_items":  # JSON lines: ``load`` looks for the other data files
+            with store.session() as s:
+                load_file(s, SEED / "wms_items.jsonl", load_mapping(SEED / "wms_items.mapping.yaml"),
+                          rejects_path=tmp_path / "wms_items.rejects.csv")
+        else:
+            load(store, stem)
     store.close()
     return loaded
 
@@ -80,22 +93,23 @@ def test_worker_processes_build_the_same_golden_records(tmp_path, monkeypatch):
     assert one_counts["BlockingKey"] > len(one)
 
 
-def test_columnar_survivorship_writes_what_the_engine_writes(tmp_path, monkeypatch):
-    """The seed customers, bulk matched once with the columnar survivorship path and once
+@pytest.mark.parametrize("domain", ["customer", "item"])
+def test_columnar_survivorship_writes_what_the_engine_writes(tmp_path, monkeypatch, domain):
+    """The seed customers (items), bulk matched once with the columnar survivorship path and once
     with the engine alone (one process each): the same golden records, attributes and lineage."""
     from mdm.resolve import golden
     from mdm.survivorship import columnar
 
-    loaded = _loaded(tmp_path)
+    loaded = _loaded(tmp_path, domain)
     built = []
     real = columnar.build
     monkeypatch.setattr(columnar, "build", lambda rules, members: built.append(len(members.sizes)) or
                         real(rules, members))
-    fast, fast_counts = _run(loaded, tmp_path, "columnar", "1", monkeypatch)
+    fast, fast_counts = _run(loaded, tmp_path, "columnar", "1", monkeypatch, domain)
     assert sum(built) == len(fast) > 500
     monkeypatch.setattr(golden, "COLUMNAR_MIN_CLUSTERS", 10**9)
     built.clear()
-    slow, slow_counts = _run(loaded, tmp_path, "engine", "1", monkeypatch)
+    slow, slow_counts = _run(loaded, tmp_path, "engine", "1", monkeypatch, domain)
     assert built == []
     assert fast == slow
     assert fast_counts == slow_counts
