@@ -206,8 +206,7 @@ def build_encoded(
             out[label] = (attributes, stored_attrs, stored_lineage, None)
             continue
         if source is None:
-            source = dict(zip(frame.index.tolist(), zip(column_values(frame["system"]),
-                                                        column_values(frame["source_key"]))))
+            source = _sources(frame, clusters)
         gid, why = fresh.golden_id, fresh.correlation_id
         xref = [{"system": source[r][0], "source_key": source[r][1]} for r in ids]
         event = outbox_row(domain=domain, change="created", golden_id=gid, version=1,
@@ -220,6 +219,14 @@ def build_encoded(
             (kind, domain, gid, 1, encode(event["data"]), stamp, why),
         ))
     return Encoded(out, Counter(names))
+
+
+def _sources(frame: pd.DataFrame, clusters: Mapping[Hashable, list[int]]) -> dict[int, tuple[str, str]]:
+    """record id -> (system, source key) of the clusters' records (a slice of ``frame``, which may hold more)."""
+    wanted = member_ids(clusters)
+    if len(frame) != len(wanted):
+        frame = frame.loc[wanted, ["system", "source_key"]]
+    return dict(zip(frame.index.tolist(), zip(column_values(frame["system"]), column_values(frame["source_key"]))))
 
 
 def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[str, Override]]:

@@ -134,8 +134,7 @@ def _without_gc(rules, domain, frame, part, now, overrides, new, stamp) -> Encod
     paused = gc.isenabled()
     gc.disable()
     try:
-        fresh = {label: new[label] for label in part if label in new}
-        return build_encoded(rules, domain, frame, part, now=now, overrides=overrides, new=fresh, stamp=stamp)
+        return build_encoded(rules, domain, frame, part, now=now, overrides=overrides, new=new, stamp=stamp)
     finally:
         if paused:
             gc.enable()
