@@ -4,6 +4,7 @@
     python bench/bench_write.py --records 100000 --digest         # ... and print a digest of what it wrote
     python bench/bench_write.py --records 100000 --workers 1 --profile /tmp/w1.prof
     python bench/bench_write.py --records 100000 --match          # a whole bulk match, its write stage in parts
+    python bench/bench_write.py --records 100000 --no-gc          # ... with the cyclic garbage collector off
 
 Needs the matched SQLite store ``bench_e2e.py`` leaves at
 /tmp/mdm-bench/store-N.db (read only: copied with SQLite's backup API). The
@@ -179,16 +180,40 @@ def run_match(records: int) -> dict:
     store = _store(db)
     rules = load_match_rules(BUNDLED_RULES_DIR, "customer")
     load0 = load_average()
+    collector = gc_clock()
     t0, c0 = time.perf_counter(), cpu_seconds()
     with store.session() as s:
         report = run.match_domain(s, "customer", rules, now=datetime.now(timezone.utc), retrain=True)
     out = {"seconds": time.perf_counter() - t0, "cpu_seconds": cpu_seconds() - c0, "timings": report.timings,
+           "gc": collector(),
            "parts": parts, "cpu_parts": cpu_parts, "loadavg_start": load0, "loadavg_end": load_average(),
            "workers": os.environ.get("MDM_BUILD_WORKERS", "auto")}
     store.close()
     for p in WORK.glob(db.name + "*"):
         p.unlink()
     return out
+
+
+def gc_clock():
+    """Starts timing this process's cyclic garbage collections; the returned function stops and gives (seconds, passes)."""
+    import gc
+
+    spent, started, passes = [0.0], [0.0], [0]
+
+    def timer(phase, _info):
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - started[0]
+            passes[0] += 1
+
+    gc.callbacks.append(timer)
+
+    def stop():
+        gc.callbacks.remove(timer)
+        return round(spent[0], 2), passes[0]
+
+    return stop
 
 
 def run_apply(records: int, profile: str | None, digest: bool, keep: bool) -> dict:
@@ -210,6 +235,7 @@ def run_apply(records: int, profile: str | None, digest: bool, keep: bool) -> di
     rss0 = rss_mib()
     reset_peak_rss()
     split0 = cpu_split()
+    collector = gc_clock()
     t0, c0 = time.perf_counter(), cpu_seconds()
     with store.session() as s:
         if profiler:
@@ -220,13 +246,16 @@ def run_apply(records: int, profile: str | None, digest: bool, keep: bool) -> di
             survivorship=survivorship,
         )
         t_apply = time.perf_counter() - t0
+        wal = Path(str(db) + "-wal")
+        wal_mib = wal.stat().st_size / 2**20 if wal.exists() else 0.0
         s.commit()
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
     split1 = cpu_split()
     out = {"seconds": time.perf_counter() - t0, "apply_seconds": t_apply, "cpu_seconds": cpu_seconds() - c0,
-           "cpu_parent": split1[0] - split0[0], "cpu_workers": split1[1] - split0[1],
+           "cpu_parent": split1[0] - split0[0], "cpu_workers": split1[1] - split0[1], "gc_parent": collector(),
+           "wal_mib": wal_mib,
            "rss_before_mib": rss0, "peak_rss_mib": peak_rss_mib(),
            "created": stats.created, "records": len(inputs["frame"]), "loadavg_start": load0,
            "loadavg_end": load_average(), "workers": os.environ.get("MDM_BUILD_WORKERS", "auto")}
@@ -291,10 +320,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, help="matched store to start from (default /tmp/mdm-bench/store-N.db)")
     parser.add_argument("--match", action="store_true",
                         help="time a whole bulk match (match_domain, retrain) instead, its write stage split in parts")
+    parser.add_argument("--no-gc", action="store_true",
+                        help="run the child with the cyclic garbage collector off (a bulk match pauses it itself)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workers:
         os.environ["MDM_BUILD_WORKERS"] = args.workers
+    if args.no_gc:
+        import gc
+
+        gc.disable()
     if args.child == "capture":
         print("RESULT " + json.dumps(run_capture(args.records), default=str), flush=True)
         return 0
@@ -308,10 +343,11 @@ def main(argv: list[str] | None = None) -> int:
     template(args.records, args.source)
     if args.match:
         for _ in range(args.repeat):
-            r = child(["--records", str(args.records), "--child", "match"])
+            r = child(["--records", str(args.records), "--child", "match", *(["--no-gc"] if args.no_gc else [])])
             t = r["timings"]
             print(f"bulk match {r['seconds']:.1f}s wall, {r['cpu_seconds']:.1f}s CPU incl. workers; "
                   f"MDM_BUILD_WORKERS {r['workers']}; load {r['loadavg_start']} -> {r['loadavg_end']}")
+            print(f"  cyclic GC of the matching process: {r['gc'][0]:.1f}s in {r['gc'][1]:,} passes")
             print("  stages " + ", ".join(f"{k} {v:.1f}s" for k, v in t.items()))
             print("  write: " + ", ".join(f"{k} {v:.1f}s ({r['cpu_parts'][k]:.1f}s CPU)" for k, v in r["parts"].items())
                   + f", commit and the rest {t['write'] - sum(r['parts'].get(k, 0) for k in ('review', 'apply_clusters', 'finish', 'marks')):.1f}s",
@@ -319,12 +355,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     capture(args.records)
     extra = [*(["--profile", args.profile] if args.profile else []), *(["--digest"] if args.digest else []),
+             *(["--no-gc"] if args.no_gc else []),
              *(["--keep"] if args.keep else [])]
     for _ in range(args.repeat):
         r = child(["--records", str(args.records), "--child", "apply", *extra])
         print(f"write {r['records']:,} records, {r['created']:,} golden: {r['seconds']:.1f}s wall "
               f"(apply {r['apply_seconds']:.1f}s + commit), {r['cpu_seconds']:.1f}s CPU (parent {r['cpu_parent']:.1f}s, "
-              f"workers {r['cpu_workers']:.1f}s); parent RSS {r['rss_before_mib']:.0f} -> peak {r['peak_rss_mib']:.0f} MiB; "
+              f"workers {r['cpu_workers']:.1f}s; WAL {r['wal_mib']:,.0f} MiB before the commit; parent's cyclic GC {r['gc_parent'][0]:.1f}s in {r['gc_parent'][1]:,} passes); parent RSS {r['rss_before_mib']:.0f} -> peak {r['peak_rss_mib']:.0f} MiB; "
               f"MDM_BUILD_WORKERS {r['workers']}; "
               f"load {r['loadavg_start']} -> {r['loadavg_end']}", flush=True)
         if "digest" in r:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 from contextlib import contextmanager
 
 # mallopt parameters (malloc.h)
@@ -58,3 +59,19 @@ def large_heap():
         libc.mallopt(_M_MMAP_THRESHOLD, _USUAL_MMAP_THRESHOLD)
         libc.mallopt(_M_TRIM_THRESHOLD, _USUAL_TRIM_THRESHOLD)
         libc.malloc_trim(0)
+
+
+@contextmanager
+def cycles_between_stages():
+    """The cyclic garbage collector paused for the block: a bulk stage allocates
+    millions of rows, tuples and dicts that reference counting frees, and the
+    collector's passes over them (triggered by the allocations alone) cost a
+    tenth of the run. The stages call ``gc.collect()`` where they drop their
+    large structures; the collector runs as usual again after the block."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()

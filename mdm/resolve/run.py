@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from mdm.memory import release_free_heap
+from mdm.memory import cycles_between_stages, release_free_heap
 from mdm.models.fields import CANONICAL_FIELDS
 from mdm.match import (
     blocking_keys, comparison_levels, match_frame, pair_frequencies, pair_rows, prepare, term_frequencies,
@@ -234,7 +234,16 @@ def match_domain(
         )
         report.stale_model = stale
         return report
+    with cycles_between_stages():
+        return _match_bulk(session, domain, rules, pending, removed, digest, now=now, correlation_id=correlation_id,
+                           survivorship=survivorship, timings=timings, start=start)
 
+
+def _match_bulk(
+    session: Session, domain: str, rules: MatchRules, pending: list[int], removed: list[int], digest: str, *,
+    now: datetime, correlation_id: str | None, survivorship: SurvivorshipRules, timings: dict[str, float],
+    start: float,
+) -> MatchReport:
     frame = prepare(current_records(session, domain), rules)
     affected = frame
     tf = term_frequencies(frame, rules)
@@ -244,7 +253,7 @@ def match_domain(
             session, domain, affected, pd.Series(dtype="int64"), now=now, removed=removed,
             correlation_id=correlation_id, survivorship=survivorship,
         )
-        _finish(session, domain, pending, removed, affected, rules, bulk)
+        _finish(session, domain, pending, removed, affected, rules, True)
         session.commit()
         return MatchReport(domain, "bulk", golden=stats, timings=timings)
 
@@ -268,7 +277,7 @@ def match_domain(
     stats = apply_clusters(
         session, domain, affected, labels, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, whole_domain=True, survivorship=survivorship,
-        alongside=partial(_key_writes, session, domain, pending, removed, affected, rules, bulk, keys),
+        alongside=partial(_key_writes, session, domain, pending, removed, affected, rules, True, keys),
     )
     _mark_matched(session, pending, removed)
     timings["write"] = time.perf_counter() - mark
