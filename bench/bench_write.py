@@ -322,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="time a whole bulk match (match_domain, retrain) instead, its write stage split in parts")
     parser.add_argument("--no-gc", action="store_true",
                         help="run the child with the cyclic garbage collector off (a bulk match pauses it itself)")
+    parser.add_argument("--sample-pss", action="store_true",
+                        help="with --match: sample the process tree's PSS twice a second, as bench_e2e does")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workers:
@@ -338,12 +340,17 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         return 0
     if args.child == "match":
+        if args.sample_pss:
+            from bench.bench_e2e import TreePeak
+
+            TreePeak()
         print("RESULT " + json.dumps(run_match(args.records), default=str), flush=True)
         return 0
     template(args.records, args.source)
     if args.match:
         for _ in range(args.repeat):
-            r = child(["--records", str(args.records), "--child", "match", *(["--no-gc"] if args.no_gc else [])])
+            r = child(["--records", str(args.records), "--child", "match", *(["--no-gc"] if args.no_gc else []),
+                       *(["--sample-pss"] if args.sample_pss else [])])
             t = r["timings"]
             print(f"bulk match {r['seconds']:.1f}s wall, {r['cpu_seconds']:.1f}s CPU incl. workers; "
                   f"MDM_BUILD_WORKERS {r['workers']}; load {r['loadavg_start']} -> {r['loadavg_end']}")
