@@ -263,7 +263,7 @@ def apply_clusters(
                 )
                 why = correlation_id or cause.get(label)
                 # The version reads its lineage from the golden row (stored once: ``mdm.resolve.versions``).
-                versions.append((gid, version, change, stored_attrs, None, jsonenc.encode(members), stamp, why))
+                versions.append((gid, version, change, stored_attrs, None, jsonenc.dumps(members), stamp, why))
                 changed = changed_attributes(old_attrs, attributes)
                 stats.changed_attributes.update(changed.keys())
                 # The golden record's attributes go into the event as the text already encoded.
@@ -271,7 +271,7 @@ def apply_clusters(
                 event = outbox_row(domain=domain, change=change, golden_id=gid, version=version,
                                    golden=orjson.Fragment(str(stored_attrs)), changed=changed, xref=xref, now=now,
                                    correlation_id=why, extra=extra, event_id=next(event_ids))
-                events.append((event["event_id"], event["type"], domain, gid, version, jsonenc.encode(event["data"]),
+                events.append((event["event_id"], event["type"], domain, gid, version, jsonenc.dumps(event["data"]),
                                stamp, why))
             stats.changed_attributes.update(built.changed)
             _insert_golden(session, new_rows, updates, versions, events)

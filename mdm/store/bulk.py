@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Column, Table, insert
+from sqlalchemy import JSON, Column, Table, insert
 from sqlalchemy.orm import Session
+
+from mdm.store.jsonenc import EncodedJSON
 
 
 def bulk_insert(session: Session, table: Table | type, rows: Sequence[dict[str, Any]]) -> None:
@@ -61,7 +63,18 @@ def insert_plain(session: Session, table: Table | type, columns: Sequence[str], 
                 for row in rows:
                     copy.write_row(row)
     else:
-        bulk_insert(session, table, [dict(zip(columns, row)) for row in rows])
+        bulk_insert(session, table, row_dicts(table, columns, rows))
+
+
+def row_dicts(table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> list[dict[str, Any]]:
+    """``insert_plain``'s tuples as SQLAlchemy's insert takes them: a JSON column's value comes
+    as its text, so it is marked as such (``EncodedJSON``) and the engine's serializer stores it as is."""
+    text = [isinstance(table.c[name].type, JSON) for name in columns]
+    return [
+        {name: EncodedJSON(value) if is_json and isinstance(value, str) else value
+         for name, value, is_json in zip(columns, row, text)}
+        for row in rows
+    ]
 
 
 def plain_value(session: Session, column: Column, value: Any) -> Any:

@@ -29,8 +29,8 @@ from mdm.resolve.parallel import _without_gc, building
 from mdm.rules import load_survivorship_rules
 from mdm.settings import BUNDLED_RULES_DIR
 from mdm.store import Store
-from mdm.store.bulk import bulk_insert, insert_plain, plain_value, write_cache
-from mdm.store.jsonenc import encode
+from mdm.store.bulk import bulk_insert, insert_plain, plain_value, row_dicts, write_cache
+from mdm.store.jsonenc import dumps, encode
 from mdm.store.migrate import upgrade
 from mdm.store.tables import GoldenRecord, OutboxEvent
 from mdm.survivorship import MemberRecord, Override, build_golden, load_survivorship
@@ -310,12 +310,21 @@ def test_plain_inserts_few_and_many_store_what_sqlalchemy_stored(db_url):
                for i in range(3)]
         many = [(f"M{i:03d}", "customer", 1, "active", None, encode(attributes), encode(lineage), stamp, stamp)
                 for i in range(bulk.SMALL_INSERT + 1)]
+        # JSON text as a plain str, as build workers send it: stored the same.
+        plain = [(f"P{i:03d}", "customer", 1, "active", None, dumps(attributes), dumps(lineage), stamp, stamp)
+                 for i in (1, bulk.SMALL_INSERT + 1) for _ in range(i)]
+        plain = [(f"P{i:03d}", *row[1:]) for i, row in enumerate(plain)]
         insert_plain(s, GoldenRecord, columns, few)
         insert_plain(s, GoldenRecord, columns, many)
+        insert_plain(s, GoldenRecord, columns, plain[:1])
+        insert_plain(s, GoldenRecord, columns, plain[1:])
+        # Another dialect's path: SQLAlchemy's insert of the same tuples as dicts.
+        # (there ``plain_value`` leaves timestamps as they are.)
+        bulk_insert(s, GoldenRecord, row_dicts(GoldenRecord.__table__, columns, [("D1", *plain[0][1:7], NOW, NOW)]))
         s.commit()
         rows = s.execute(select(GoldenRecord.id, GoldenRecord.attributes, GoldenRecord.lineage,
                                 GoldenRecord.created_at, GoldenRecord.updated_at)).all()
     store.close()
-    assert len(rows) == 1 + 3 + bulk.SMALL_INSERT + 1
+    assert len(rows) == 1 + 3 + bulk.SMALL_INSERT + 1 + 1 + bulk.SMALL_INSERT + 1 + 1
     first = rows[0][1:]
     assert all(row[1:] == first for row in rows), [r for r in rows if r[1:] != first][:1]
