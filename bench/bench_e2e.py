@@ -290,8 +290,8 @@ def trace_rss(step_mib: int = 1024) -> None:
 
 
 def timed_write_parts() -> dict[str, float]:
-    """Wall seconds of the write stage's parts (review candidates, golden records with the
-    blocking keys, matched marks), filled in as the bulk match runs."""
+    """Wall seconds of the write stage's parts (review candidates, matched marks, and golden
+    records with everything written between their slices), filled in as the bulk match runs."""
     import mdm.resolve.run as run
 
     parts: dict[str, float] = {}
@@ -306,7 +306,8 @@ def timed_write_parts() -> dict[str, float]:
         return wrapper
 
     run._write_review = timed("review", run._write_review)
-    run.apply_clusters = timed("golden + keys", run.apply_clusters)
+    # The review candidates and the matched marks are written within apply_clusters, between slices.
+    run.apply_clusters = timed("golden records (review, marks and keys between slices)", run.apply_clusters)
     run._mark_matched = timed("marks", run._mark_matched)
     return parts
 
@@ -423,7 +424,7 @@ def print_summary(r: dict) -> None:
           f"store {load['stages']['store']:.1f}s)")
     print(f"match (bulk)         {match['seconds']:8.1f}s")
     for stage, seconds in match["timings"].items():
-        print(f"  {stage:18s} {seconds:8.1f}s")
+        print(f"  {stage:18s} {seconds:8.1f}s" if len(stage) <= 18 else f"  {stage} {seconds:.1f}s")
     pps = match["pairs_per_s_compare_score"]
     print(f"candidate pairs      {match['candidate_pairs']:,} blocked, {match['pairs']:,} scored; "
           f"compare+score {pps:,.0f} pairs/s")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -265,7 +265,7 @@ def _match_bulk(
 
     mark = time.perf_counter()
     decided = _decided_by(result.pairs, labels)
-    n_review = _write_review(session, domain, result, labels, set(zip(*cl)), now)
+    review = _review_pairs(result, labels)
     n_pairs, blocking, keys = len(result.pairs), result.blocking, result.keys
     # Writing golden records needs the source fields only: drop the scored
     # pairs and the match features first (gigabytes at a million records).
@@ -273,13 +273,16 @@ def _match_bulk(
     affected = frame = affected[[c for c in affected.columns if c in _SOURCE_COLUMNS[domain]]]
     gc.collect()
     release_free_heap()
-    # The keys are written by the parent between slices of golden records, while workers build the next.
+    # The review candidates, the matched marks and the keys are written by the parent
+    # between slices of golden records, while workers build the next.
+    written: dict[str, int] = {}
     stats = apply_clusters(
         session, domain, affected, labels, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, whole_domain=True, survivorship=survivorship,
-        alongside=partial(_key_writes, session, domain, pending, removed, affected, rules, True, keys),
+        alongside=partial(_bulk_writes, session, domain, review, set(zip(*cl)), now, pending, removed, affected, rules,
+                          keys, written),
     )
-    _mark_matched(session, pending, removed)
+    n_review = written["review"]
     timings["write"] = time.perf_counter() - mark
     mark = time.perf_counter()
     session.commit()  # on SQLite this copies the run's WAL into the database file: 5 GB, 18-26 s, at 1M
@@ -409,7 +412,8 @@ def _match_incremental(
         session, domain, written, keep, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, survivorship=survivorship, known=known,
     )
-    rows = [] if result is None else [r for batch in _review_rows(domain, result, labels, set(zip(*cl)), now) for r in batch]
+    rows = [] if result is None else [
+        r for batch in _review_rows(domain, _review_pairs(result, labels), set(zip(*cl)), now) for r in batch]
     if first is not None:
         rows += _outside_review_rows(domain, rules, model, first, set(core), now)
     n_review = _store_review(session, domain, rows, set(pending) | set(removed), set(core), now)
@@ -468,7 +472,7 @@ def _decided_by(pairs: pd.DataFrame, labels: pd.Series) -> dict[int, tuple[str, 
     return {int(r): ("auto", float(p)) for r, p in zip(rid[first].tolist(), prob[first].tolist())}
 
 
-def _write_review(session, domain, result, labels, barred: set, now) -> int:
+def _write_review(session, domain, pairs: ReviewPairs, barred: set, now) -> int:
     """Store review-band pairs between different clusters as match candidates.
 
     A bulk run re-decides every record of the domain: its pending candidates are
@@ -490,31 +494,49 @@ def _write_review(session, domain, result, labels, barred: set, now) -> int:
     # Stored a batch at a time: a million-record run has hundreds of
     # thousands of review pairs, each with its explanation.
     stored = 0
-    for rows in _review_rows(domain, result, labels, barred, now):
+    for rows in _review_rows(domain, pairs, barred, now):
         stored += _store_review(session, domain, rows, None, set(), now, existing=existing)
     return stored
 
 
-def _review_rows(domain, result, labels, barred: set, now, batch: int = 20000):
-    """Batches of match-candidate rows for the review pairs still between clusters."""
+class ReviewPairs(NamedTuple):
+    """A run's review-band pairs still between clusters, lo < hi, with their scores and levels:
+    all that storing them needs, so the run's scored pairs can be dropped first."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    weight: np.ndarray
+    probability: np.ndarray
+    levels: np.ndarray
+    model: MatchModel
+
+
+def _review_pairs(result, labels: pd.Series) -> ReviewPairs:
     review = result.clusters.review
     if review.empty:
-        return
+        empty = np.zeros(0, dtype=np.int64)
+        return ReviewPairs(empty, empty, np.zeros(0), np.zeros(0), result.levels[:0], result.model)
     lo = np.minimum(review["left"].to_numpy(np.int64), review["right"].to_numpy(np.int64))
     hi = np.maximum(review["left"].to_numpy(np.int64), review["right"].to_numpy(np.int64))
     index = pair_rows(result.pairs["left"].to_numpy(np.int64), result.pairs["right"].to_numpy(np.int64), lo, hi)
     # Settled already: merged by a steward's must-link, or ruled out by a cannot-link.
     apart = labels.reindex(lo).to_numpy() != labels.reindex(hi).to_numpy()
     keep = np.flatnonzero((index >= 0) & apart)
-    weights, probs = result.pairs["match_weight"].to_numpy(), result.pairs["match_probability"].to_numpy()
-    explained = _Explanations(result.model)
-    for start in range(0, len(keep), batch):
+    rows = index[keep]
+    return ReviewPairs(lo[keep], hi[keep], result.pairs["match_weight"].to_numpy()[rows],
+                       result.pairs["match_probability"].to_numpy()[rows], result.levels[rows], result.model)
+
+
+def _review_rows(domain, pairs: ReviewPairs, barred: set, now, batch: int = 20000):
+    """Batches of match-candidate rows for the review pairs (but those ``barred``)."""
+    explained = _Explanations(pairs.model)
+    for start in range(0, len(pairs.lo), batch):
         rows = []
-        for j in keep[start : start + batch].tolist():
-            pair, i = (int(lo[j]), int(hi[j])), int(index[j])
+        for j in range(start, min(start + batch, len(pairs.lo))):
+            pair = (int(pairs.lo[j]), int(pairs.hi[j]))
             if pair not in barred:
-                rows.append(_candidate(domain, pair[0], pair[1], float(weights[i]), float(probs[i]), result.levels[i],
-                                       result.model, now, explained))
+                rows.append(_candidate(domain, pair[0], pair[1], float(pairs.weight[j]), float(pairs.probability[j]),
+                                       pairs.levels[j], pairs.model, now, explained))
         yield rows
 
 
@@ -634,6 +656,20 @@ def _finish(
     for _ in _key_writes(session, domain, pending, removed, frame, rules, bulk, pending_keys):
         pass
     _mark_matched(session, pending, removed)
+
+
+def _bulk_writes(session, domain, review: ReviewPairs, barred: set, now, pending: list[int], removed: list[int],
+                 frame: pd.DataFrame, rules, keys: pd.DataFrame, written: dict[str, int], steps: int) -> Iterator[None]:
+    """A bulk run's writes besides its golden records, in about ``steps`` parts (``apply_clusters(alongside=...)``).
+
+    The review candidates and the matched marks come first: the parent writes them while the build
+    workers start on the first slices, instead of alone before them. Then the blocking keys.
+    ``written["review"]``: how many review pairs were stored."""
+    written["review"] = _write_review(session, domain, review, barred, now)
+    yield
+    _mark_matched(session, pending, removed)
+    yield
+    yield from _key_writes(session, domain, pending, removed, frame, rules, True, keys, max(steps - 2, 1))
 
 
 def _key_writes(
