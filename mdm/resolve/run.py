@@ -41,7 +41,7 @@ from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
 from mdm.store import jsonenc
-from mdm.store.bulk import indexes_rebuilt, insert_plain, plain_value, refresh_statistics
+from mdm.store.bulk import foreign_keys_unchecked, indexes_rebuilt, insert_plain, plain_value, refresh_statistics
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
@@ -234,7 +234,7 @@ def match_domain(
         )
         report.stale_model = stale
         return report
-    with cycles_between_stages():
+    with cycles_between_stages(), foreign_keys_unchecked(session):
         return _match_bulk(session, domain, rules, pending, removed, digest, now=now, correlation_id=correlation_id,
                            survivorship=survivorship, timings=timings, start=start)
 

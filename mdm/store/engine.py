@@ -20,6 +20,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkin", _foreign_keys_on)
         return engine
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     if engine.dialect.name == "postgresql":
@@ -36,6 +37,13 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _foreign_keys_on(dbapi_conn, _record) -> None:
+    # A bulk run turns the checks off for its own transaction (``bulk.foreign_keys_unchecked``):
+    # whatever way it ended, the connection goes back to the pool with them on.
+    if dbapi_conn is not None and not dbapi_conn.in_transaction:
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
 
 
 def _postgres_session(dbapi_conn, _record) -> None:

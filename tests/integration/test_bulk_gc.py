@@ -75,3 +75,88 @@ def test_a_failing_bulk_match_turns_the_collector_back_on(store, monkeypatch, co
     with store.session() as s, pytest.raises(RuntimeError, match="write failed"):
         run.match_domain(s, "customer", RULES, now=NOW)
     assert gc.isenabled()
+
+
+# --- foreign-key checks off for the bulk write (SQLite) -------------------------------------------
+
+
+def _foreign_keys(session) -> int:
+    return session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """SQLite only: PostgreSQL keeps its constraints during a bulk run."""
+    from mdm.store import Store
+    from mdm.store.migrate import upgrade
+
+    store = Store.open(f"sqlite:///{tmp_path / 'mdm.db'}")
+    upgrade(store.engine)
+    yield store
+    store.close()
+
+
+def test_bulk_match_writes_without_foreign_key_checks_and_leaves_every_reference_whole(sqlite_store, monkeypatch):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    store = sqlite_store
+    for stem in CUSTOMER_FILES:
+        load(store, stem)
+    seen = []
+    real = run.apply_clusters
+
+    def spy(session, *args, **kw):
+        seen.append(_foreign_keys(session))
+        return real(session, *args, **kw)
+
+    monkeypatch.setattr(run, "apply_clusters", spy)
+    with store.session() as s:
+        assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
+    assert seen == [0]
+    with store.session() as s:
+        assert _foreign_keys(s) == 1
+        assert s.execute(text("PRAGMA foreign_key_check")).all() == []  # every xref, version and pair has its parents
+        assert s.execute(text("SELECT count(*) FROM xref")).scalar() > 0
+    # Every pooled connection checks again: an xref row without its golden record is refused.
+    for _ in range(3):
+        with store.session() as s, pytest.raises(IntegrityError):
+            s.execute(text("UPDATE xref SET golden_id = 'CUS-NOPE' WHERE record_id = (SELECT min(record_id) FROM xref)"))
+
+
+def test_a_failed_bulk_match_gives_its_connection_back_with_foreign_key_checks(sqlite_store, monkeypatch):
+    from sqlalchemy import text
+
+    store = sqlite_store
+    load(store, CUSTOMER_FILES[0])
+
+    def broken(session, *args, **kw):
+        assert _foreign_keys(session) == 0
+        # Fails in the middle of its transaction: the pragma cannot be set back before the rollback.
+        session.execute(text("UPDATE source_record SET matched_version = NULL"))
+        assert session.connection().connection.dbapi_connection.in_transaction
+        raise RuntimeError("write failed")
+
+    monkeypatch.setattr(run, "apply_clusters", broken)
+    with store.session() as s, pytest.raises(RuntimeError, match="write failed"):
+        run.match_domain(s, "customer", RULES, now=NOW)
+    for _ in range(3):  # whichever pooled connection comes next
+        with store.session() as s:
+            assert _foreign_keys(s) == 1
+
+
+def test_an_open_transaction_keeps_its_foreign_key_checks(sqlite_store):
+    from sqlalchemy import text
+
+    from mdm.store.bulk import foreign_keys_unchecked
+
+    with sqlite_store.session() as s:
+        s.execute(text("UPDATE source_record SET matched_version = NULL WHERE 0"))  # opens the transaction
+        with foreign_keys_unchecked(s):
+            assert _foreign_keys(s) == 1
+        with foreign_keys_unchecked(s):
+            pass
+        s.commit()
+        with foreign_keys_unchecked(s):
+            assert _foreign_keys(s) == 0
+        assert _foreign_keys(s) == 1
