@@ -41,7 +41,9 @@ from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
 from mdm.settings import Settings
 from mdm.store import jsonenc
-from mdm.store.bulk import foreign_keys_unchecked, indexes_rebuilt, insert_plain, plain_value, refresh_statistics
+from mdm.store.bulk import (
+    foreign_keys_unchecked, indexes_rebuilt, insert_int_pairs, insert_plain, plain_value, refresh_statistics,
+)
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
 
@@ -700,8 +702,7 @@ def _key_writes(
             for first in range(0, len(hashes), part):
                 for start in range(first, min(first + part, len(hashes)), KEY_WRITE_CHUNK):
                     end = min(start + KEY_WRITE_CHUNK, first + part)
-                    rows = list(zip(hashes[start:end].tolist(), ids[start:end].tolist()))
-                    insert_plain(session, BlockingKey, ("key_hash", "record_id"), rows)
+                    insert_int_pairs(session, BlockingKey, ("key_hash", "record_id"), hashes[start:end], ids[start:end])
                 yield
 
 

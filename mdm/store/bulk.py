@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
+import numpy as np
+import orjson
 from sqlalchemy import JSON, Column, Table, insert
 from sqlalchemy.orm import Session
 
@@ -64,6 +66,28 @@ def insert_plain(session: Session, table: Table | type, columns: Sequence[str], 
                     copy.write_row(row)
     else:
         bulk_insert(session, table, row_dicts(table, columns, rows))
+
+
+def insert_int_pairs(session: Session, table: Table | type, columns: tuple[str, str], first, second) -> None:
+    """Insert rows of two integer columns from two int64 arrays (millions of blocking keys).
+
+    On SQLite one statement per batch reads the rows out of a JSON array text in C
+    (``json_each``): a third less time than executemany of as many Python tuples, which
+    need not be made either. Elsewhere ``insert_plain`` of the tuples."""
+    table = getattr(table, "__table__", table)
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        insert_plain(session, table, columns, list(zip(first.tolist(), second.tolist())))
+        return
+    if not len(first):
+        return
+    # orjson writes int64 exactly; SQLite's JSON reads any 64-bit integer back as an integer.
+    text = orjson.dumps(np.stack([np.asarray(first, np.int64), np.asarray(second, np.int64)], axis=1),
+                        option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    statement = (f"INSERT INTO {table.name} ({columns[0]}, {columns[1]}) "
+                 "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)")
+    with write_cache(session, WRITE_CACHE_MIB) if len(first) >= LARGE_INSERT else nullcontext():
+        conn.exec_driver_sql(statement, (text,))
 
 
 def row_dicts(table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> list[dict[str, Any]]:

@@ -328,3 +328,27 @@ def test_plain_inserts_few_and_many_store_what_sqlalchemy_stored(db_url):
     assert len(rows) == 1 + 3 + bulk.SMALL_INSERT + 1 + 1 + bulk.SMALL_INSERT + 1 + 1
     first = rows[0][1:]
     assert all(row[1:] == first for row in rows), [r for r in rows if r[1:] != first][:1]
+
+
+def test_integer_pairs_are_stored_exactly(db_url):
+    """Blocking keys go in as two int64 arrays (a JSON array read by SQLite, tuples elsewhere):
+    every 64-bit hash comes back as the same integer, the extremes included."""
+    import numpy as np
+
+    from mdm.store.bulk import LARGE_INSERT, insert_int_pairs
+    from mdm.store.tables import BlockingKey
+
+    rng = np.random.default_rng(7)
+    hashes = np.concatenate([np.array([-2**63, 2**63 - 1, 0, -1], np.int64),
+                             rng.integers(-2**63, 2**63 - 1, LARGE_INSERT + 10, dtype=np.int64)])
+    ids = rng.integers(1, 2**40, len(hashes), dtype=np.int64)
+    store = Store.open(db_url)
+    upgrade(store.engine)
+    with store.session() as s:
+        insert_int_pairs(s, BlockingKey, ("key_hash", "record_id"), hashes[:3], ids[:3])  # a few
+        insert_int_pairs(s, BlockingKey, ("key_hash", "record_id"), hashes[3:], ids[3:])  # many
+        insert_int_pairs(s, BlockingKey, ("key_hash", "record_id"), hashes[:0], ids[:0])  # none
+        s.commit()
+        stored = s.execute(select(BlockingKey.key_hash, BlockingKey.record_id)).all()
+    store.close()
+    assert sorted((int(h), int(i)) for h, i in stored) == sorted(zip(hashes.tolist(), ids.tolist()))
