@@ -23,6 +23,7 @@ from mdm.ingest.canonicalize import Context, FieldIssue, standardize_column, sta
 from mdm.ingest.mapping import Mapping
 from mdm.ingest.parallel import load_workers, map_chunks
 from mdm.ingest.readers import SourceTable, read_source
+from mdm.memory import cycles_between_stages
 from mdm.models.canonical import MODELS
 from mdm.store.bulk import refresh_statistics
 from mdm.store.source_records import PreparedRecord, store_records
@@ -258,6 +259,15 @@ def load_file(
     now: datetime | None = None,
 ) -> LoadResult:
     """Read, standardize and store one file; commits once at the end."""
+    # Rows, prepared records and their dicts stay alive until the commit: the cyclic collector's
+    # passes over them are paused (standardizing workers still collect their own).
+    with cycles_between_stages():
+        return _load_file(session, Path(path), mapping, default_region=default_region, batch_size=batch_size,
+                          rejects_path=rejects_path, progress=progress, now=now)
+
+
+def _load_file(session, path: Path, mapping: Mapping, *, default_region, batch_size, rejects_path, progress,
+               now) -> LoadResult:
     path = Path(path)
     now = now or datetime.now(timezone.utc)
     notify = progress or (lambda stage, done, total: None)

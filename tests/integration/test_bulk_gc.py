@@ -160,3 +160,40 @@ def test_an_open_transaction_keeps_its_foreign_key_checks(sqlite_store):
         with foreign_keys_unchecked(s):
             assert _foreign_keys(s) == 0
         assert _foreign_keys(s) == 1
+
+
+# --- a large load ---------------------------------------------------------------------------------
+
+
+def _collector_state(start: int, stop: int) -> tuple[int, bool]:
+    return start, gc.isenabled()
+
+
+def test_load_workers_and_their_parent_pause_the_collector_and_restore_it(collector_on):
+    from mdm.ingest.parallel import map_chunks
+
+    seen_in_parent = []
+    results = []
+    for result in map_chunks(_collector_state, 50000, 2):
+        seen_in_parent.append(gc.isenabled())
+        results.append(result)
+    assert [start for start, _ in results] == sorted(start for start, _ in results) and len(results) >= 4
+    assert not any(enabled for _, enabled in results)  # in the workers
+    assert not any(seen_in_parent)  # while the parent gathers
+    assert gc.isenabled()
+
+
+def test_load_file_stores_with_the_collector_paused(store, monkeypatch, collector_on):
+    import mdm.ingest.loader as loader
+
+    states = []
+    real = loader.store_records
+
+    def spy(*args, **kw):
+        states.append(gc.isenabled())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(loader, "store_records", spy)
+    load(store, CUSTOMER_FILES[0])
+    assert states and not any(states)
+    assert gc.isenabled()
