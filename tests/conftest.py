@@ -27,3 +27,13 @@ def store(db_url):
     upgrade(store.engine)
     yield store
     store.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """A fresh store on SQLite only: for behaviour that is SQLite's own (pragmas), or that
+    does not depend on the database."""
+    store = Store.open(f"sqlite:///{tmp_path / 'mdm.db'}")
+    upgrade(store.engine)
+    yield store
+    store.close()

@@ -268,7 +268,6 @@ def load_file(
 
 def _load_file(session, path: Path, mapping: Mapping, *, default_region, batch_size, rejects_path, progress,
                now) -> LoadResult:
-    path = Path(path)
     now = now or datetime.now(timezone.utc)
     notify = progress or (lambda stage, done, total: None)
     notify("read", 0, 1)

@@ -84,18 +84,6 @@ def _foreign_keys(session) -> int:
     return session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar()
 
 
-@pytest.fixture
-def sqlite_store(tmp_path):
-    """SQLite only: PostgreSQL keeps its constraints during a bulk run."""
-    from mdm.store import Store
-    from mdm.store.migrate import upgrade
-
-    store = Store.open(f"sqlite:///{tmp_path / 'mdm.db'}")
-    upgrade(store.engine)
-    yield store
-    store.close()
-
-
 def test_bulk_match_writes_without_foreign_key_checks_and_leaves_every_reference_whole(sqlite_store, monkeypatch):
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError

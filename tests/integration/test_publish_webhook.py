@@ -17,8 +17,6 @@ from mdm.publish.dispatcher import DispatcherConfig, run_dispatcher
 from mdm.publish.policy import RetryPolicy
 from mdm.resolve.run import match_domain
 from mdm.rules import load_match_rules
-from mdm.store import Store
-from mdm.store.migrate import upgrade
 from mdm.store.publishing_tables import Delivery
 from mdm.store.tables import OutboxEvent
 
@@ -41,15 +39,6 @@ def receiver(shared_receiver):
     """One receiver process for the module, with an empty log per test."""
     shared_receiver.log_path.write_text("")
     return shared_receiver
-
-
-@pytest.fixture
-def sqlite_store(tmp_path):
-    """For policy tests, whose outcome does not depend on the database."""
-    store = Store.open(f"sqlite:///{tmp_path / 'mdm.db'}")
-    upgrade(store.engine)
-    yield store
-    store.close()
 
 
 def subscribe(store, name: str, url: str, **spec) -> None:
