@@ -43,6 +43,7 @@ from mdm.settings import Settings
 from mdm.store import jsonenc
 from mdm.store.bulk import (
     foreign_keys_unchecked, indexes_rebuilt, insert_int_pairs, insert_plain, plain_value, refresh_statistics,
+    update_ids,
 )
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
@@ -57,6 +58,10 @@ WRITE_CHUNK = 5000
 KEY_WRITE_CHUNK = 50000  # plain tuples: cheap rows, bigger batches
 # From this many records a bulk run rebuilds the key table's indexes (SQLite) rather than updating them.
 REBUILD_KEY_INDEXES = 50_000
+# From this many records, matched marks go in as JSON id lists on SQLite (``bulk.update_ids``).
+JSON_MARKS = 5_000
+# The indexes that matched marks change (a bulk run builds them again after marking).
+_MARK_INDEXES = ("ix_source_record_matched_version", "ix_source_record_pending")
 # What a bulk run fills or rewrites: analyzed after it on PostgreSQL.
 BULK_TABLES = ("source_record", "blocking_key", "xref", "golden_record", "golden_record_version", "golden_alias",
                "match_candidate", "outbox")
@@ -657,7 +662,7 @@ def _finish(
     """Refresh blocking keys of re-matched records and mark them matched."""
     for _ in _key_writes(session, domain, pending, removed, frame, rules, bulk, pending_keys):
         pass
-    _mark_matched(session, pending, removed)
+    _mark_matched(session, pending, removed, bulk=bulk)
 
 
 def _bulk_writes(session, domain, review: ReviewPairs, barred: set, now, pending: list[int], removed: list[int],
@@ -669,7 +674,7 @@ def _bulk_writes(session, domain, review: ReviewPairs, barred: set, now, pending
     ``written["review"]``: how many review pairs were stored."""
     written["review"] = _write_review(session, domain, review, barred, now)
     yield
-    _mark_matched(session, pending, removed)
+    _mark_matched(session, pending, removed, bulk=True)
     yield
     yield from _key_writes(session, domain, pending, removed, frame, rules, True, keys, max(steps - 2, 1))
 
@@ -706,7 +711,13 @@ def _key_writes(
                 yield
 
 
-def _mark_matched(session, pending: list[int], removed: list[int]) -> None:
+def _mark_matched(session, pending: list[int], removed: list[int], bulk: bool = False) -> None:
     done = [*pending, *removed]
+    if len(done) >= JSON_MARKS and session.get_bind().dialect.name == "sqlite":
+        # A bulk run marks every record: its two matched-version indexes are built again
+        # after (one sort each) rather than updated a row at a time.
+        with indexes_rebuilt(session, SourceRecord, rebuild=bulk, only=_MARK_INDEXES):
+            update_ids(session, SourceRecord, "matched_version = version", done)
+        return
     for start in range(0, len(done), CHUNK):
         session.execute(ids_statement(session, _MARK_MATCHED), {"ids": done[start : start + CHUNK]})

@@ -562,3 +562,68 @@ def test_a_bulk_run_that_fails_midway_keeps_the_stored_keys_and_indexes(store, m
     assert key_table(store) == kept
     assert {ix["name"] for ix in inspect(store.engine).get_indexes(BlockingKey.__tablename__)} == {
         "ix_blocking_key_record_id"}
+
+
+def _marks(store) -> list[tuple]:
+    with store.session() as s:
+        return sorted(s.execute(select(SourceRecord.id, SourceRecord.version, SourceRecord.matched_version)).all())
+
+
+def test_matched_marks_from_json_id_lists_equal_marks_by_statement(store, monkeypatch):
+    """SQLite takes a bulk run's marks as JSON id lists with the two matched-version indexes built
+    again after; the marks, the indexes and the pending lookup are those of the per-chunk path."""
+    import mdm.resolve.run as run
+    import mdm.store.bulk as bulk
+    from sqlalchemy import inspect
+
+    before = sorted((ix["name"], tuple(ix["column_names"])) for ix in inspect(store.engine).get_indexes("source_record"))
+    monkeypatch.setattr(run, "JSON_MARKS", 0)
+    monkeypatch.setattr(bulk, "JSON_IDS_CHUNK", 7)  # many statements
+    load_and_match(store)
+    marks = _marks(store)
+    assert len(marks) > 100 and all(matched == version for _, version, matched in marks)
+    assert sorted((ix["name"], tuple(ix["column_names"]))
+                  for ix in inspect(store.engine).get_indexes("source_record")) == before
+    if store.engine.dialect.name == "sqlite":
+        with store.session() as s:
+            assert s.connection().exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    # A changed record is pending again, found through the rebuilt index, and matched incrementally.
+    with store.session() as s:
+        first = s.scalar(select(SourceRecord.id).order_by(SourceRecord.id).limit(1))
+        s.execute(update(SourceRecord).where(SourceRecord.id == first).values(matched_version=None))
+        s.commit()
+        assert run.pending_records(s, "customer")[0] == [first]
+    assert match(store).mode == "incremental"
+    assert _marks(store) == marks
+
+
+def test_update_ids_changes_exactly_the_given_rows(sqlite_store, monkeypatch):
+    import mdm.store.bulk as bulk
+
+    load(sqlite_store, CUSTOMER_FILES[0])
+    with sqlite_store.session() as s:
+        ids = s.scalars(select(SourceRecord.id).order_by(SourceRecord.id)).all()
+        chosen = ids[::3]
+        monkeypatch.setattr(bulk, "JSON_IDS_CHUNK", 4)
+        bulk.update_ids(s, SourceRecord, "matched_version = version + 40", chosen)
+        s.commit()
+    marks = {rid: (version, matched) for rid, version, matched in _marks(sqlite_store)}
+    assert {rid for rid, (_, matched) in marks.items() if matched is not None} == set(chosen)
+    assert all(marks[rid][1] == marks[rid][0] + 40 for rid in chosen)
+
+
+def test_indexes_rebuilt_drops_only_the_named_indexes(sqlite_store):
+    from sqlalchemy import inspect
+
+    from mdm.store.bulk import indexes_rebuilt
+
+    def names(conn):
+        return {ix["name"] for ix in inspect(conn).get_indexes("source_record")}
+
+    before = names(sqlite_store.engine)
+    with sqlite_store.session() as s:
+        with indexes_rebuilt(s, SourceRecord, only=["ix_source_record_pending"]):
+            assert names(s.connection()) == before - {"ix_source_record_pending"}
+        assert names(s.connection()) == before
+        s.commit()
+    assert names(sqlite_store.engine) == before and "ix_source_record_pending" in before
