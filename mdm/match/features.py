@@ -35,6 +35,8 @@ register = feature_functions.register
 
 # Frames with at most this many rows take the plain-Python path (0: never).
 SMALL_FRAME_ROWS = 256
+# From this many rows, ``prepare`` makes equal texts of a column one shared object.
+SHARED_TEXT_ROWS = 10_000
 
 
 def prepare(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
@@ -238,10 +240,19 @@ def _as_text(series: pd.Series, with_codes: bool = False):
         values = series.astype(object).where(series.notna(), None)
         text = values.where(values.astype(str).str.strip() != "", None)
         return (text, None) if with_codes else text
-    keep = np.fromiter((str(v).strip() != "" for v in np.asarray(uniques, dtype=object)), bool, len(uniques))
+    distinct = np.asarray(uniques, dtype=object)
+    keep = np.fromiter((str(v).strip() != "" for v in distinct), bool, len(uniques))
     keep = np.append(keep, False)  # code -1 (missing) -> None
     kept = keep[codes]
-    text = pd.Series(np.where(kept, values, None), index=series.index, dtype=object, name=series.name)
+    if len(values) >= SHARED_TEXT_ROWS and pd.api.types.infer_dtype(distinct, skipna=False) == "string":
+        # Equal texts become one object (the first seen): a bulk run's build workers get their
+        # records pickled, and pickle writes an object it has seen as a reference (half the time).
+        # Only for texts: factorize takes 1 and 1.0 as equal, and their types must stay.
+        shared = np.append(distinct, None)
+        shared[~keep] = None
+        text = pd.Series(shared[codes], index=series.index, dtype=object, name=series.name)
+    else:
+        text = pd.Series(np.where(kept, values, None), index=series.index, dtype=object, name=series.name)
     if not with_codes:
         return text
     # Blank values join the missing ones (0); other values keep their code, shifted by one.
