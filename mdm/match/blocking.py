@@ -20,7 +20,7 @@ import pandas as pd
 
 from pandas._libs.missing import checknull
 
-from mdm.match import features
+from mdm.match import features, intkeys
 from mdm.match.features import column_or_null, ensure_prepared
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def candidate_pairs(df: pd.DataFrame, rules: MatchRules, keys: pd.DataFrame | No
         left, right = pairs_within_blocks(block[keep], position[rows][keep])
         lo, hi = np.minimum(left, right), np.maximum(left, right)
         del left, right
-        codes = pd.unique((lo * n + hi)[lo != hi])
+        codes = intkeys.unique((lo * n + hi)[lo != hi])
         codes.sort()
         return codes
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pandas._libs.missing import checknull
 
+from mdm.match import intkeys
 from mdm.match.features import column_or_null, ensure_prepared
 from mdm.memory import release_free_heap
 from mdm.match.registry import level_kinds
@@ -121,7 +122,7 @@ class DistinctPairs:
         del a, b
         valid_key = key[valid]
         del key
-        inverse, keys = pd.factorize(valid_key, size_hint=min(len(valid_key), 1 << 24))
+        inverse, keys = intkeys.factorize(valid_key)
         del valid_key
         self.missing = len(keys)
         self._inverse = np.full(len(lp), self.missing, dtype=np.int32)

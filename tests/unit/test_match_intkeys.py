@@ -1,0 +1,58 @@
+"""Partitioned factorize of many int64 keys gives pandas' answer, in another numbering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mdm.match import intkeys
+
+
+@pytest.fixture
+def partitioned(monkeypatch):
+    monkeypatch.setattr(intkeys, "PARTITIONED_KEYS", 0)  # every size takes the partitioned path
+
+
+def _same_as_pandas(keys: np.ndarray) -> None:
+    codes, distinct = intkeys.factorize(keys)
+    expected_codes, expected = pd.factorize(keys)
+    assert codes.dtype == np.int64 and len(codes) == len(keys)
+    assert np.array_equal(distinct[codes], keys)  # every key maps back to itself
+    assert sorted(distinct.tolist()) == sorted(expected.tolist())  # each distinct key once
+    # Two keys share a code exactly when pandas gives them one.
+    assert len(set(zip(codes.tolist(), expected_codes.tolist()))) == len(expected)
+    assert sorted(intkeys.unique(keys).tolist()) == sorted(pd.unique(keys).tolist())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=300), st.integers(1, 40))
+def test_partitioned_factorize_matches_pandas(values, repeat):
+    import mdm.match.intkeys as module
+
+    saved = module.PARTITIONED_KEYS
+    module.PARTITIONED_KEYS = 0
+    try:
+        keys = np.array(values * 2, dtype=np.int64)[: len(values) + repeat]
+        _same_as_pandas(keys)
+    finally:
+        module.PARTITIONED_KEYS = saved
+
+
+def test_many_keys_spread_over_parts_and_match_pandas(partitioned):
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 2**40, 20_000) * 1_000_003  # clustered low bits: the mix must spread them
+    keys = base[rng.integers(0, len(base), 100_000)]
+    order, bounds = intkeys._parts(keys)
+    sizes = np.diff(bounds)
+    assert len(sizes) == 1 << intkeys.PARTITION_BITS and sizes.sum() == len(keys)
+    assert sizes.max() < 3 * len(keys) / len(sizes)  # no part holds much more than its share
+    _same_as_pandas(keys)
+
+
+def test_empty_and_small_inputs(partitioned):
+    codes, distinct = intkeys.factorize(np.empty(0, np.int64))
+    assert len(codes) == 0 and len(distinct) == 0
+    _same_as_pandas(np.array([5, 5, -1, 2**62, 5], dtype=np.int64))
