@@ -627,3 +627,58 @@ def test_indexes_rebuilt_drops_only_the_named_indexes(sqlite_store):
         assert names(s.connection()) == before
         s.commit()
     assert names(sqlite_store.engine) == before and "ix_source_record_pending" in before
+
+
+def _indexes_now(session, table: str) -> list:
+    from sqlalchemy import inspect
+
+    return [ix["name"] for ix in inspect(session.connection()).get_indexes(table)]
+
+
+def _indexes(store, table: str) -> list:
+    from sqlalchemy import inspect
+
+    return sorted((ix["name"], tuple(ix["column_names"])) for ix in inspect(store.engine).get_indexes(table))
+
+
+def test_a_retrain_that_defers_its_xref_rows_keeps_the_links(store, monkeypatch):
+    """A retrain over existing links (stale rows deleted slice by slice, the new ones inserted
+    after the last slice) gives the same partition, and the indexes are whole."""
+    import mdm.resolve.apply as apply
+
+    load_and_match(store)
+    before, xref_indexes = partition(xref(store)), _indexes(store, "xref")
+    monkeypatch.setattr(apply, "SORTED_XREF", 0)
+    monkeypatch.setattr(apply, "CLUSTER_SLICE", 40)
+    assert match(store, retrain=True).mode == "bulk"
+    assert partition(xref(store)) == before
+    assert _indexes(store, "xref") == xref_indexes and len(xref_indexes) == 2
+
+
+def test_a_bulk_run_that_fails_after_its_marks_keeps_the_record_and_xref_indexes(sqlite_store, monkeypatch):
+    """On SQLite the marks' index rebuild and the xref rows' are inside the run's transaction: a
+    failure after them rolls back the marks, the links and the dropped indexes alike."""
+    import mdm.resolve.apply as apply
+    import mdm.resolve.run as run
+
+    store = sqlite_store
+
+    for stem in CUSTOMER_FILES:
+        load(store, stem)
+    records, xref_indexes = _indexes(store, "source_record"), _indexes(store, "xref")
+    monkeypatch.setattr(run, "JSON_MARKS", 0)
+    monkeypatch.setattr(apply, "SORTED_XREF", 0)
+    real = apply.insert_plain
+
+    def failing(session, table, columns, rows):
+        if getattr(table, "__tablename__", None) == "xref":  # while the xref indexes are dropped
+            assert _indexes_now(session, "xref") == []
+            raise RuntimeError("the disk is full")
+        return real(session, table, columns, rows)
+
+    monkeypatch.setattr(apply, "insert_plain", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        match(store)
+    assert _indexes(store, "source_record") == records and _indexes(store, "xref") == xref_indexes
+    assert count(store, Xref) == 0
+    assert all(matched is None for _, _, matched in _marks(store))
