@@ -43,7 +43,7 @@ from mdm.settings import Settings
 from mdm.store import jsonenc
 from mdm.store.bulk import (
     foreign_keys_unchecked, indexes_rebuilt, insert_int_pairs, insert_plain, plain_value, refresh_statistics,
-    update_ids,
+    rebuild_pays, update_ids,
 )
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
@@ -714,9 +714,10 @@ def _key_writes(
 def _mark_matched(session, pending: list[int], removed: list[int], bulk: bool = False) -> None:
     done = [*pending, *removed]
     if len(done) >= JSON_MARKS and session.get_bind().dialect.name == "sqlite":
-        # A bulk run marks every record: its two matched-version indexes are built again
-        # after (one sort each) rather than updated a row at a time.
-        with indexes_rebuilt(session, SourceRecord, rebuild=bulk, only=_MARK_INDEXES):
+        # A bulk run of most of the store's records builds its two matched-version indexes
+        # again after (one sort each) rather than update them a row at a time.
+        with indexes_rebuilt(session, SourceRecord, rebuild=bulk and rebuild_pays(session, SourceRecord, len(done)),
+                             only=_MARK_INDEXES):
             update_ids(session, SourceRecord, "matched_version = version", done)
         return
     for start in range(0, len(done), CHUNK):

@@ -578,6 +578,7 @@ def test_matched_marks_from_json_id_lists_equal_marks_by_statement(store, monkey
 
     before = sorted((ix["name"], tuple(ix["column_names"])) for ix in inspect(store.engine).get_indexes("source_record"))
     monkeypatch.setattr(run, "JSON_MARKS", 0)
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 0)  # the seed records are the whole store: rebuilt
     monkeypatch.setattr(bulk, "JSON_IDS_CHUNK", 7)  # many statements
     load_and_match(store)
     marks = _marks(store)
@@ -649,6 +650,7 @@ def test_a_retrain_that_defers_its_xref_rows_keeps_the_links(store, monkeypatch)
     load_and_match(store)
     before, xref_indexes = partition(xref(store)), _indexes(store, "xref")
     monkeypatch.setattr(apply, "SORTED_XREF", 0)
+    monkeypatch.setattr("mdm.store.bulk.REBUILD_MIN_ROWS", 0)
     monkeypatch.setattr(apply, "CLUSTER_SLICE", 40)
     assert match(store, retrain=True).mode == "bulk"
     assert partition(xref(store)) == before
@@ -668,6 +670,7 @@ def test_a_bulk_run_that_fails_after_its_marks_keeps_the_record_and_xref_indexes
     records, xref_indexes = _indexes(store, "source_record"), _indexes(store, "xref")
     monkeypatch.setattr(run, "JSON_MARKS", 0)
     monkeypatch.setattr(apply, "SORTED_XREF", 0)
+    monkeypatch.setattr("mdm.store.bulk.REBUILD_MIN_ROWS", 0)
     real = apply.insert_plain
 
     def failing(session, table, columns, rows):
@@ -682,3 +685,18 @@ def test_a_bulk_run_that_fails_after_its_marks_keeps_the_record_and_xref_indexes
     assert _indexes(store, "source_record") == records and _indexes(store, "xref") == xref_indexes
     assert count(store, Xref) == 0
     assert all(matched is None for _, _, matched in _marks(store))
+
+
+def test_indexes_are_rebuilt_only_for_most_of_a_table(sqlite_store, monkeypatch):
+    """Rebuilding sorts the whole table: it pays for enough rows that are at least half of it."""
+    import mdm.store.bulk as bulk
+
+    load(sqlite_store, CUSTOMER_FILES[0])
+    with sqlite_store.session() as s:
+        stored = s.scalar(select(func.count()).select_from(SourceRecord))
+        assert stored > 100
+        assert not bulk.rebuild_pays(s, SourceRecord, stored)  # below REBUILD_MIN_ROWS
+        monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 10)
+        assert bulk.rebuild_pays(s, SourceRecord, stored) and bulk.rebuild_pays(s, SourceRecord, stored // 2 + 1)
+        assert not bulk.rebuild_pays(s, SourceRecord, stored // 3)
+        assert bulk.rebuild_pays(s, Xref, 10)  # an empty table

@@ -157,6 +157,7 @@ def test_xref_rows_written_sorted_after_the_slices_equal_those_written_per_slice
     real = apply._insert_xref_sorted
     monkeypatch.setattr(apply, "_insert_xref_sorted", lambda s, rows: (inserted.append(len(rows)), real(s, rows)))
     monkeypatch.setattr(apply, "SORTED_XREF", 0)
+    monkeypatch.setattr("mdm.store.bulk.REBUILD_MIN_ROWS", 0)  # the indexes dropped and built again
     _run(loaded, tmp_path, "sorted", "2", monkeypatch)
     per_slice, sorted_once = _xref_rows(tmp_path / "per_slice.db"), _xref_rows(tmp_path / "sorted.db")
     assert len(inserted) == 1 and inserted[0] == len(per_slice[0]) > 500
