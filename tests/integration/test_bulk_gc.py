@@ -26,6 +26,19 @@ def collector_on():
     gc.enable() if was else gc.disable()
 
 
+def collector_states(monkeypatch, module, name: str) -> list[bool]:
+    """Whether the collector was on at each call of ``module.name`` (the real function still runs)."""
+    states: list[bool] = []
+    real = getattr(module, name)
+
+    def spy(*args, **kw):
+        states.append(gc.isenabled())
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, name, spy)
+    return states
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_pause_restores_the_collectors_own_state(enabled):
     was = gc.isenabled()
@@ -45,14 +58,7 @@ def test_pause_restores_the_collectors_own_state(enabled):
 def test_bulk_match_pauses_the_collector_and_an_incremental_one_does_not(store, monkeypatch, collector_on):
     for stem in CUSTOMER_FILES[:-1]:
         load(store, stem)
-    states = []
-    real = run.apply_clusters
-
-    def spy(*args, **kw):
-        states.append(gc.isenabled())
-        return real(*args, **kw)
-
-    monkeypatch.setattr(run, "apply_clusters", spy)
+    states = collector_states(monkeypatch, run, "apply_clusters")
     with store.session() as s:
         assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
     assert states == [False]
@@ -174,14 +180,7 @@ def test_load_workers_and_their_parent_pause_the_collector_and_restore_it(collec
 def test_load_file_stores_with_the_collector_paused(store, monkeypatch, collector_on):
     import mdm.ingest.loader as loader
 
-    states = []
-    real = loader.store_records
-
-    def spy(*args, **kw):
-        states.append(gc.isenabled())
-        return real(*args, **kw)
-
-    monkeypatch.setattr(loader, "store_records", spy)
+    states = collector_states(monkeypatch, loader, "store_records")
     load(store, CUSTOMER_FILES[0])
     assert states and not any(states)
     assert gc.isenabled()
