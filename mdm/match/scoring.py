@@ -18,6 +18,7 @@ the frequency of the agreed value, so "Smith" = "Smith" weighs less than
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from pydantic import BaseModel
@@ -27,6 +28,9 @@ from mdm.match.rules import NULL, MatchRules
 _FLOOR = 1e-9
 # Pairs scored at a time (see ``score``): 256k float64 = 2 MiB, cache-sized.
 SCORE_BLOCK = 1 << 18
+# From this many pairs, blocks are scored on two threads.
+PARALLEL_SCORE_PAIRS = 2_000_000
+SCORE_THREADS = 2
 
 
 class LevelParams(BaseModel):
@@ -220,25 +224,36 @@ def score(levels: np.ndarray, model: MatchModel, tf_values: np.ndarray | None = 
     tables = [table[offset:] for offset in offsets]
     n = len(levels)
     weights, prob = np.empty(n), np.empty(n)
-    # A block of pairs at a time, through one reused buffer: whole-array
-    # temporaries (200 MB each at 25M pairs) are fresh pages every time, and
-    # faulting them in cost more than the arithmetic.
-    buffer = np.empty(min(n, SCORE_BLOCK))
-    for start in range(0, n, SCORE_BLOCK):
-        block = levels[start : start + SCORE_BLOCK]
-        out, tmp = weights[start : start + len(block)], buffer[: len(block)]
-        out.fill(model.prior_weight)
-        for k, weight_of in enumerate(tables):
-            np.take(weight_of, block[:, k], out=tmp)
-            out += tmp
-        if tf_values is not None:
-            # Summed per comparison into the weights: no (pairs x comparisons) matrix.
-            for k, hit, adjustment in _tf_terms(block, model, tf_values, start):
-                out[hit] += adjustment
-        np.negative(out, out=tmp)
-        np.exp2(tmp, out=tmp)
-        tmp += 1.0
-        np.divide(1.0, tmp, out=prob[start : start + len(block)])
+
+    def run(first: int, stop: int) -> None:
+        # A block of pairs at a time, through one reused buffer: whole-array
+        # temporaries (200 MB each at 25M pairs) are fresh pages every time, and
+        # faulting them in cost more than the arithmetic.
+        buffer = np.empty(min(stop - first, SCORE_BLOCK))
+        for start in range(first, stop, SCORE_BLOCK):
+            block = levels[start : min(start + SCORE_BLOCK, stop)]
+            out, tmp = weights[start : start + len(block)], buffer[: len(block)]
+            out.fill(model.prior_weight)
+            for k, weight_of in enumerate(tables):
+                np.take(weight_of, block[:, k], out=tmp)
+                out += tmp
+            if tf_values is not None:
+                # Summed per comparison into the weights: no (pairs x comparisons) matrix.
+                for k, hit, adjustment in _tf_terms(block, model, tf_values, start):
+                    out[hit] += adjustment
+            np.negative(out, out=tmp)
+            np.exp2(tmp, out=tmp)
+            tmp += 1.0
+            np.divide(1.0, tmp, out=prob[start : start + len(block)])
+
+    if n == 0 or n < PARALLEL_SCORE_PAIRS:
+        run(0, n)
+        return weights, prob
+    # numpy releases the GIL in these loops: one run of blocks per core.
+    per_thread = -(-n // (SCORE_THREADS * SCORE_BLOCK)) * SCORE_BLOCK
+    with ThreadPoolExecutor(SCORE_THREADS) as pool:
+        for done in [pool.submit(run, first, min(first + per_thread, n)) for first in range(0, n, per_thread)]:
+            done.result()
     return weights, prob
 
 

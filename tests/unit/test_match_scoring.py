@@ -137,11 +137,16 @@ def test_sessions_estimate_m_of_blocked_fields_from_other_keys():
     assert np.abs(m[:2] - TRUE_M[:2]).max() < 0.05
 
 
+@pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("block", [1, 7, 1 << 18])
-def test_scores_in_blocks_equal_the_whole_array_formula(monkeypatch, block):
-    """``score`` works a block of pairs at a time; every block size gives the
-    plain formula's weights and probabilities exactly, TF adjustments included."""
+def test_scores_in_blocks_equal_the_whole_array_formula(monkeypatch, block, threaded):
+    """``score`` works a block of pairs at a time, on two threads for many
+    pairs; every block size gives the plain formula's weights and
+    probabilities exactly, TF adjustments included."""
     import mdm.match.scoring as scoring
+
+    if threaded:
+        monkeypatch.setattr(scoring, "PARALLEL_SCORE_PAIRS", 0)
 
     rng = np.random.default_rng(9)
     comparisons = [{"name": "a", "term_frequency": True, "levels": ["null", "exact", "jaro_winkler >= 0.9", "else"]},
