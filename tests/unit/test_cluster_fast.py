@@ -176,7 +176,7 @@ def test_completion_pairs_equal_the_pair_rows_reference(data):
     prob = np.array(data.draw(st.lists(st.sampled_from([0.1, 0.97]), min_size=len(left), max_size=len(left))))
     expected_left, expected_right = reference_new_pairs(left, right, prob >= 0.95)
 
-    def fake_levels(frame, l, r, rules):
+    def fake_levels(frame, l, r, rules, columns=None):
         return np.c_[l, r]
 
     def fake_score(levels, model, tf):

@@ -102,3 +102,32 @@ def test_distinct_pairs_over_the_whole_run_give_the_levels_of_one_chunk(febrl_su
         assert built and all(b == run_wide for b in built)
         assert np.array_equal(chunked, one_chunk)
     assert len(np.unique(one_chunk)) > 3
+
+
+def test_a_bulk_match_factorizes_each_column_once(febrl_subset, monkeypatch):
+    """The candidate pairs, the random pairs for u and the pairs completing
+    components are compared with one set of column codes, and give the
+    levels that codes of their own give."""
+    import mdm.match.compare as compare
+
+    df, _ = febrl_subset
+    rules = load_rules(ROOT / "rules" / "customer.yaml")
+    built = []
+    original = compare.ColumnCodes.__init__
+
+    def spy(self, frame):
+        built.append(len(frame))
+        original(self, frame)
+
+    monkeypatch.setattr(compare.ColumnCodes, "__init__", spy)
+    shared = match_frame(df, rules)
+    assert built == [len(df)]
+    assert shared.model.n_pairs > 0 and len(shared.pairs) == len(shared.levels)
+
+    frame, rules, left, right = every_pair(febrl_subset, 200)
+    codes = compare.ColumnCodes(frame)
+    with_codes = compare.comparison_levels(frame, left, right, rules, columns=codes)
+    assert np.array_equal(with_codes, compare.comparison_levels(frame, left, right, rules))
+    # Codes of another frame are not used: those rows would be other records.
+    other = compare.ColumnCodes(frame.iloc[::-1])
+    assert np.array_equal(compare.comparison_levels(frame, left, right, rules, columns=other), with_codes)
