@@ -23,7 +23,9 @@ from mdm.resolve.assign import assign_golden_ids
 from mdm.resolve.golden import NewRecord, column_values, pinned_overrides
 from mdm.resolve.parallel import build_workers, building
 from mdm.resolve.versions import keep_version_lineage
-from mdm.store.bulk import bulk_insert, indexes_rebuilt, insert_plain, plain_value, rebuild_pays, write_cache
+from mdm.store.bulk import (
+    bulk_insert, indexes_rebuilt, insert_plain, plain_value, rebuild_pays, update_plain, write_cache,
+)
 from mdm.store import jsonenc
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import GoldenAlias, GoldenRecord, GoldenRecordVersion, OutboxEvent, Xref
@@ -259,11 +261,8 @@ def apply_clusters(
                     stats.unchanged += 1
                     continue
                 version = old.version + 1
-                updates.append(
-                    {"id": gid, "version": version, "status": "active", "merged_into": None,
-                     # Plain dicts: an ORM update also refreshes rows loaded in the session.
-                     "attributes": attributes, "lineage": jsonenc.loads(stored_lineage), "updated_at": now}
-                )
+                # The texts built for the version row; the loaded row is expired after the write.
+                updates.append((version, "active", None, stored_attrs, stored_lineage, stamp, gid))
                 why = correlation_id or cause.get(label)
                 # The version reads its lineage from the golden row (stored once: ``mdm.resolve.versions``).
                 versions.append((gid, version, change, stored_attrs, None, jsonenc.dumps(members), stamp, why))
@@ -278,6 +277,8 @@ def apply_clusters(
                                stamp, why))
             stats.changed_attributes.update(built.changed)
             _insert_golden(session, new_rows, updates, versions, events)
+            for row in updates:
+                session.expire(existing[row[-1]])
             # The slice's xref rows too, while the workers build the next slices (a large bulk
             # write on SQLite keeps them for one sorted insert after the last slice).
             _write_xref(session, domain, systems, keys, part, gid_of_label, current, decided_by, now, deferred)
@@ -351,15 +352,19 @@ XREF_COLUMNS = ("record_id", "golden_id", "domain", "system", "source_key", "dec
                 "linked_at")
 
 
-def _insert_golden(session: Session, new_rows: list[tuple], updates: list[dict], versions: list[tuple],
+# An updated golden row: these columns, then its id (``update_plain``).
+UPDATE_COLUMNS = ("version", "status", "merged_into", "attributes", "lineage", "updated_at")
+
+
+def _insert_golden(session: Session, new_rows: list[tuple], updates: list[tuple], versions: list[tuple],
                    events: list[tuple]) -> None:
-    """``_write_golden`` for new golden rows, versions and events as plain tuples (JSON encoded,
-    timestamps as ``plain_value``); updates as ORM bulk updates."""
+    """``_write_golden`` for golden rows (new, and updated: ``UPDATE_COLUMNS`` and the id),
+    versions and events as plain tuples (JSON encoded, timestamps as ``plain_value``)."""
     for chunk in _chunks(new_rows, WRITE_CHUNK):
         insert_plain(session, GoldenRecord, GOLDEN_COLUMNS, chunk)
-    keep_version_lineage(session, [row["id"] for row in updates])
+    keep_version_lineage(session, [row[-1] for row in updates])
     for chunk in _chunks(updates, WRITE_CHUNK):
-        session.execute(update(GoldenRecord), chunk)
+        update_plain(session, GoldenRecord, "id", UPDATE_COLUMNS, chunk)
     for chunk in _chunks(versions, WRITE_CHUNK):
         insert_plain(session, GoldenRecordVersion, VERSION_COLUMNS, chunk)
     for chunk in _chunks(events, WRITE_CHUNK):

@@ -68,6 +68,25 @@ def insert_plain(session: Session, table: Table | type, columns: Sequence[str], 
         bulk_insert(session, table, row_dicts(table, columns, rows))
 
 
+def update_plain(session: Session, table: Table | type, key: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """``UPDATE table SET columns... WHERE key = ?`` for tuples of plain values (``insert_plain``'s
+    kind: JSON as its text, timestamps from ``plain_value``), the key's value last in each tuple.
+
+    One executemany of the driver's own statement: an ORM bulk update by primary key
+    processed every value of every row again (an incremental run's largest write)."""
+    if not rows:
+        return
+    table = getattr(table, "__table__", table)
+    conn = session.connection()
+    if conn.dialect.name not in ("sqlite", "postgresql"):
+        for row in row_dicts(table, [*columns, key], rows):
+            conn.execute(table.update().where(table.c[key] == row.pop(key)).values(**row))
+        return
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    assignments = ", ".join(f"{name} = {mark}" for name in columns)
+    conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} WHERE {key} = {mark}", list(rows))
+
+
 def insert_int_pairs(session: Session, table: Table | type, columns: tuple[str, str], first, second) -> None:
     """Insert rows of two integer columns from two int64 arrays (millions of blocking keys).
 

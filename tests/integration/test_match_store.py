@@ -187,6 +187,28 @@ def test_a_record_that_no_longer_matches_leaves_its_golden_record(matched, tmp_p
     assert types == {golden_id: "mdm.customer.split", new_id: "mdm.customer.created"}
 
 
+def test_a_golden_record_loaded_before_a_match_reads_its_new_version_in_the_same_session(matched, tmp_path):
+    """The incremental write updates golden rows with plain SQL: a row the session had loaded is
+    expired, so the session that matched (the API's upsert) does not serve the old version."""
+    key, golden_id = merged_contact(matched)
+    edits = {"FirstName": "Zebulon", "LastName": "Quartermaine", "Email": "zq@elsewhere.example",
+             "Phone": "(907) 555-0199", "MobilePhone": "", "MailingStreet": "1 Tundra Way",
+             "MailingCity": "Nome", "MailingState": "AK", "MailingPostalCode": "99762", "Birthdate": "1/2/1933"}
+    changed = changed_copy("crm_contacts", tmp_path, key, edits)
+    with matched.session() as s:
+        before = s.get(GoldenRecord, golden_id)
+        version = before.version
+        load_file(s, changed, load_mapping(SEED / "crm_contacts.mapping.yaml"))
+        report = match_domain(s, "customer", RULES, now=now())
+        after = s.get(GoldenRecord, golden_id)
+        seen = after.version, after.attributes, after.updated_at
+    with matched.session() as s:
+        stored = s.get(GoldenRecord, golden_id)
+        assert seen == (stored.version, stored.attributes, stored.updated_at)
+    assert report.mode == "incremental" and report.golden.split == 1
+    assert seen[0] == version + 1
+
+
 def test_a_record_deleted_at_the_source_leaves_and_an_empty_golden_record_is_deleted(matched):
     frame = xref(matched)
     sizes = frame.groupby("golden_id").size()

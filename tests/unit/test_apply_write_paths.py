@@ -352,3 +352,35 @@ def test_integer_pairs_are_stored_exactly(db_url):
         stored = s.execute(select(BlockingKey.key_hash, BlockingKey.record_id)).all()
     store.close()
     assert sorted((int(h), int(i)) for h, i in stored) == sorted(zip(hashes.tolist(), ids.tolist()))
+
+
+def test_plain_updates_store_what_the_orm_update_stored(db_url):
+    """Updated golden rows go in as plain tuples (JSON text, the run's timestamp converted once):
+    the row reads back as the ORM bulk update by primary key left it, and other rows are untouched."""
+    from sqlalchemy import update
+
+    from mdm.store.bulk import update_plain
+
+    store = Store.open(db_url)
+    upgrade(store.engine)
+    columns = ("id", "domain", "version", "status", "merged_into", "attributes", "lineage", "created_at", "updated_at")
+    old = {"name": "old"}
+    attributes, lineage = {"name": "Ä & \"b\" \\ \t", "n": 1.5, "tags": ["x"]}, {"name": {"value": "Ä", "candidates": []}}
+    later = NOW + timedelta(hours=1)
+    with store.session() as s:
+        bulk_insert(s, GoldenRecord, [dict(zip(columns, (gid, "customer", 1, "merged", "G9", old, old, NOW, NOW)))
+                                      for gid in ("G0", "G1", "G2", "G3")])
+        s.execute(update(GoldenRecord), [{"id": "G0", "version": 2, "status": "active", "merged_into": None,
+                                          "attributes": attributes, "lineage": lineage, "updated_at": later}])
+        stamp = plain_value(s, GoldenRecord.__table__.c.updated_at, later)
+        names = ("version", "status", "merged_into", "attributes", "lineage", "updated_at")
+        update_plain(s, GoldenRecord, "id", names, [(2, "active", None, dumps(attributes), encode(lineage), stamp, "G1")])
+        update_plain(s, GoldenRecord, "id", names, [])  # nothing
+        s.commit()
+        rows = {r.id: r[1:] for r in s.execute(select(GoldenRecord.id, GoldenRecord.version, GoldenRecord.status,
+                                                      GoldenRecord.merged_into, GoldenRecord.attributes,
+                                                      GoldenRecord.lineage, GoldenRecord.updated_at))}
+    store.close()
+    assert rows["G1"] == rows["G0"]
+    assert rows["G1"][:5] == (2, "active", None, attributes, lineage)
+    assert rows["G2"] == rows["G3"] and rows["G2"][:2] == (1, "merged")
