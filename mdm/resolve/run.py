@@ -43,7 +43,7 @@ from mdm.settings import Settings
 from mdm.store import jsonenc
 from mdm.store.bulk import (
     foreign_keys_unchecked, indexes_rebuilt, insert_int_pairs, insert_plain, plain_value, refresh_statistics,
-    rebuild_pays, update_ids,
+    rebuild_pays, unmapped, update_ids,
 )
 from mdm.store.statements import ids_statement, ids_statements
 from mdm.store.tables import BlockingKey, MatchCandidate, MatchModelRow, SourceRecord
@@ -241,7 +241,7 @@ def match_domain(
         )
         report.stale_model = stale
         return report
-    with cycles_between_stages(), foreign_keys_unchecked(session):
+    with cycles_between_stages(), foreign_keys_unchecked(session), unmapped(session):
         return _match_bulk(session, domain, rules, pending, removed, digest, now=now, correlation_id=correlation_id,
                            survivorship=survivorship, timings=timings, start=start)
 
@@ -343,8 +343,8 @@ def _match_incremental(
     neighbours = sorted((set(left.tolist()) | set(right.tolist())) - set(pending))
     frame = fresh
     if neighbours:
-        near = prepared_records(session, domain, rules, neighbours)
-        frame = near if frame is None or frame.empty else pd.concat([frame, near])
+        # The pending rows read again with their neighbours: one frame in id order costs less than a concat.
+        frame = prepared_records(session, domain, rules, sorted(set(pending) | set(neighbours)))
     timings["read"] = time.perf_counter() - start
 
     mark = time.perf_counter()
@@ -376,7 +376,8 @@ def _match_incremental(
         frame = extra if frame is None or frame.empty else pd.concat([frame, extra])
     if frame is None:
         frame = prepare(current_records(session, domain, []), rules)
-    core_frame = frame.loc[frame.index.intersection(core)].sort_index()
+    at = frame.index.get_indexer(core)  # core is sorted: so are its rows
+    core_frame = frame.take(at[at >= 0])
     timings["read"] += time.perf_counter() - mark
 
     if core_frame.empty:

@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import JSON, Column, Table, func, insert, select
 from sqlalchemy.orm import Session
 
+from mdm.store.engine import SQLITE_MMAP_BYTES
 from mdm.store.jsonenc import EncodedJSON
 
 
@@ -167,7 +168,7 @@ def foreign_keys_unchecked(session: Session) -> Iterator[None]:
     Each xref row (two parents), version row and review pair otherwise costs a parent lookup:
     4-9 s of a million-record run's 35-49 s single-writer time. SQLite takes the pragma only
     outside a transaction: if the caller has one open already, the checks stay on. The engine
-    turns them on again whenever a connection returns to its pool (``engine._foreign_keys_on``),
+    turns them on again whenever a connection returns to its pool (``engine._pool_defaults``),
     so a failed run cannot leave them off; here they are also turned on when the block ends
     outside a transaction (after its commit)."""
     conn = session.connection()
@@ -254,6 +255,25 @@ def sorter_threads(session: Session, threads: int) -> Iterator[None]:
     """``PRAGMA threads`` on SQLite while a large sort runs (CREATE INDEX), the connection's own after."""
     with _sqlite_pragma(session, "threads", int(threads)) if threads > 1 else nullcontext():
         yield
+
+
+@contextmanager
+def unmapped(session: Session) -> Iterator[None]:
+    """On SQLite, the session's reads without a memory map for the block (a bulk run's: the
+    pages of a whole domain it reads once would stay mapped, and count in its memory). The
+    block may commit: the map comes back on the session's connection after it, and on any
+    connection the pool takes back (``engine._pool_defaults``)."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA mmap_size=0")
+    try:
+        yield
+    finally:
+        conn = session.connection()
+        if not conn.connection.dbapi_connection.in_transaction:
+            conn.exec_driver_sql(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
 
 
 @contextmanager

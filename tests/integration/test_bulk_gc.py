@@ -13,6 +13,7 @@ import pytest
 
 import mdm.resolve.run as run
 from mdm.memory import cycles_between_stages
+from mdm.resolve.links import mark_for_rematch
 from test_match_store import CUSTOMER_FILES, RULES, load
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
@@ -154,6 +155,70 @@ def test_an_open_transaction_keeps_its_foreign_key_checks(sqlite_store):
         with foreign_keys_unchecked(s):
             assert _foreign_keys(s) == 0
         assert _foreign_keys(s) == 1
+
+
+# --- memory-mapped reads: on for every connection, off for a bulk run (SQLite) ----------------------
+
+
+def _mmap(session) -> int:
+    return session.connection().exec_driver_sql("PRAGMA mmap_size").scalar()
+
+
+def test_connections_read_through_a_memory_map_but_a_bulk_match_does_not(sqlite_store, monkeypatch):
+    """An incremental run's scattered reads go through the map; a bulk run reads its whole domain
+    unmapped (its pages would stay mapped and count in its memory), and every connection has
+    the map again after it, the one that matched included."""
+    store = sqlite_store
+    for stem in CUSTOMER_FILES:
+        load(store, stem)
+    with store.session() as s:
+        mapped = _mmap(s)
+    assert mapped > 0
+    seen = {}
+    real_bulk, real_incremental = run._match_bulk, run._match_incremental
+
+    def bulk(session, *args, **kw):
+        seen["bulk"] = _mmap(session)
+        return real_bulk(session, *args, **kw)
+
+    def incremental(session, *args, **kw):
+        seen["incremental"] = _mmap(session)
+        return real_incremental(session, *args, **kw)
+
+    monkeypatch.setattr(run, "_match_bulk", bulk)
+    monkeypatch.setattr(run, "_match_incremental", incremental)
+    with store.session() as s:
+        assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
+        assert _mmap(s) == mapped  # after its commit, on the session that matched
+    with store.session() as s:
+        mark_for_rematch(s, [1])
+        s.commit()
+        assert run.match_domain(s, "customer", RULES, now=NOW).mode == "incremental"
+    assert seen == {"bulk": 0, "incremental": mapped}
+    for _ in range(3):
+        with store.session() as s:
+            assert _mmap(s) == mapped
+
+
+def test_a_failed_bulk_match_gives_its_connection_back_mapped(sqlite_store, monkeypatch):
+    from sqlalchemy import text
+
+    store = sqlite_store
+    load(store, CUSTOMER_FILES[0])
+    with store.session() as s:
+        mapped = _mmap(s)
+
+    def broken(session, *args, **kw):
+        assert _mmap(session) == 0
+        session.execute(text("UPDATE source_record SET matched_version = NULL"))
+        raise RuntimeError("write failed")
+
+    monkeypatch.setattr(run, "apply_clusters", broken)
+    with store.session() as s, pytest.raises(RuntimeError, match="write failed"):
+        run.match_domain(s, "customer", RULES, now=NOW)
+    for _ in range(3):  # whichever pooled connection comes next
+        with store.session() as s:
+            assert _mmap(s) == mapped
 
 
 # --- a large load ---------------------------------------------------------------------------------
