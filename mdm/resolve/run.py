@@ -39,7 +39,7 @@ from mdm.resolve.links import apply_must_links, links_present, must_link_pairs, 
 from mdm.resolve.neighbours import pending_pairs
 from mdm.survivorship import SurvivorshipRules
 from mdm.rules import load_survivorship_rules
-from mdm.settings import Settings
+from mdm.settings import current_settings
 from mdm.store import jsonenc
 from mdm.store.bulk import (
     foreign_keys_unchecked, indexes_rebuilt, insert_int_pairs, insert_plain, plain_value, refresh_statistics,
@@ -218,7 +218,7 @@ def match_domain(
     over more live records with ``MatchModelOutdated``.
     ``survivorship`` defaults to the rules in MDM_RULES_DIR."""
     if survivorship is None:
-        survivorship = load_survivorship_rules(Settings().rules_dir, domain)
+        survivorship = load_survivorship_rules(current_settings().rules_dir, domain)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     pending, removed = pending_records(session, domain)
