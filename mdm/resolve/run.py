@@ -407,15 +407,21 @@ def _match_incremental(
     member_sets = {gid: frozenset(rids) for gid, rids in previous.items()}
     golden_of = {rid: gid for gid, rids in previous.items() for rid in rids}
     changed_pending = set(pending)
-    write_labels = [
-        label for label, ids in labels.groupby(labels).groups.items()
-        if _cluster_changed(ids.tolist(), changed_pending, golden_of, member_sets)
-    ]
-    keep = labels[labels.isin(write_labels)]
+    # A core is a handful of records: grouped in plain Python, not by pandas' groupby.
+    groups: dict = {}
+    for rid, label in zip(labels.index.tolist(), labels.tolist()):
+        groups.setdefault(label, []).append(rid)
+    write_labels = {
+        label for label, ids in groups.items() if _cluster_changed(ids, changed_pending, golden_of, member_sets)}
+    if len(write_labels) == len(groups):
+        keep = labels
+    else:
+        keep = labels[np.fromiter((label in write_labels for label in labels.tolist()), bool, len(labels))]
     # Usually every cluster of the core is written: then no copy of its rows.
     whole = len(keep) == len(core_frame) and keep.index.equals(core_frame.index)
     written = core_frame if whole else core_frame.loc[keep.index]
-    decided = {} if result is None else {rid: v for rid, v in _decided_by(result.pairs, labels).items() if rid in keep.index}
+    kept = set(keep.index.tolist())
+    decided = {} if result is None else {rid: v for rid, v in _decided_by(result.pairs, labels).items() if rid in kept}
     stats = apply_clusters(
         session, domain, written, keep, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, survivorship=survivorship, known=known,
