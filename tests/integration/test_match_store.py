@@ -168,12 +168,15 @@ def merged_contact(store) -> tuple[str, str]:
     return row["source_key"], row["golden_id"]
 
 
+# A CRM contact's fields changed to someone no other record resembles.
+UNLIKE_EVERYONE = {"FirstName": "Zebulon", "LastName": "Quartermaine", "Email": "zq@elsewhere.example",
+                   "Phone": "(907) 555-0199", "MobilePhone": "", "MailingStreet": "1 Tundra Way",
+                   "MailingCity": "Nome", "MailingState": "AK", "MailingPostalCode": "99762", "Birthdate": "1/2/1933"}
+
+
 def test_a_record_that_no_longer_matches_leaves_its_golden_record(matched, tmp_path):
     key, golden_id = merged_contact(matched)
-    edits = {"FirstName": "Zebulon", "LastName": "Quartermaine", "Email": "zq@elsewhere.example",
-             "Phone": "(907) 555-0199", "MobilePhone": "", "MailingStreet": "1 Tundra Way",
-             "MailingCity": "Nome", "MailingState": "AK", "MailingPostalCode": "99762", "Birthdate": "1/2/1933"}
-    changed = changed_copy("crm_contacts", tmp_path, key, edits)
+    changed = changed_copy("crm_contacts", tmp_path, key, UNLIKE_EVERYONE)
     with matched.session() as s:
         load_file(s, changed, load_mapping(SEED / "crm_contacts.mapping.yaml"))
     report = match(matched)
@@ -191,10 +194,7 @@ def test_a_golden_record_loaded_before_a_match_reads_its_new_version_in_the_same
     """The incremental write updates golden rows with plain SQL: a row the session had loaded is
     expired, so the session that matched (the API's upsert) does not serve the old version."""
     key, golden_id = merged_contact(matched)
-    edits = {"FirstName": "Zebulon", "LastName": "Quartermaine", "Email": "zq@elsewhere.example",
-             "Phone": "(907) 555-0199", "MobilePhone": "", "MailingStreet": "1 Tundra Way",
-             "MailingCity": "Nome", "MailingState": "AK", "MailingPostalCode": "99762", "Birthdate": "1/2/1933"}
-    changed = changed_copy("crm_contacts", tmp_path, key, edits)
+    changed = changed_copy("crm_contacts", tmp_path, key, UNLIKE_EVERYONE)
     with matched.session() as s:
         before = s.get(GoldenRecord, golden_id)
         version = before.version
