@@ -33,7 +33,8 @@ def current_settings() -> Settings:
     """``Settings()`` as the environment gives it now, built once per distinct set of ``MDM_``
     variables: building one reads and validates the environment (about 0.2 ms), which an
     incremental match per API request paid every time. Treat the result as read-only."""
-    return _settings_of(tuple(sorted((k.upper(), v) for k, v in os.environ.items() if k.upper().startswith("MDM_"))))
+    prefix = Settings.model_config["env_prefix"].upper()
+    return _settings_of(tuple(sorted((k.upper(), v) for k, v in os.environ.items() if k.upper().startswith(prefix))))
 
 
 @lru_cache(maxsize=16)
