@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,25 +66,39 @@ class ColumnCodes:
     def __init__(self, df: pd.DataFrame):
         self.df = df
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        # A small frame is read out once as one object block: per-column
-        # pandas access and factorize cost more than the work itself.
-        self._block = df.to_numpy(dtype=object) if len(df) <= SMALL_ROWS and df.columns.is_unique else None
-        self._position = {c: i for i, c in enumerate(df.columns)} if self._block is not None else None
+        self.all_text: set[str] = set()  # columns whose distinct values are all str: the text is the value
+        self._positions: list[tuple[np.ndarray, np.ndarray]] = []  # (ids array, its row positions), kept once
+        # A small frame's columns are coded on plain lists: pandas' factorize costs more than the work.
+        # (Not read out as one object block: that converts every column, timestamps too, for the few compared.)
+        self._small = len(df) <= SMALL_ROWS and df.columns.is_unique
 
     def __getitem__(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        if column not in self._cache and self._block is not None:
+        if column not in self._cache and self._small:
             self._cache[column] = _small_codes(
-                self._block[:, self._position[column]] if column in self._position else [None] * len(self.df)
+                self.df[column].tolist() if column in self.df.columns else [None] * len(self.df)
             )
         if column not in self._cache:
             values = column_or_null(self.df, column).to_numpy(dtype=object)
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
                 text = _compact(uniques)
+                self.all_text.add(column)
             else:
                 text = np.array([" ".join(v) if isinstance(v, list) else str(v) for v in uniques], dtype=object)
             self._cache[column] = (codes.astype(np.int32), text)
         return self._cache[column]
+
+    def keep_positions(self, ids: np.ndarray, found: np.ndarray) -> None:
+        """Remember ``found``, the row positions of the array ``ids``, for one later ``positions_of``."""
+        self._positions.append((ids, found))
+
+    def positions_of(self, ids) -> np.ndarray:
+        """Row positions of ``ids``: the ones kept for this very array (handed out once), else looked up."""
+        for i, (kept, found) in enumerate(self._positions):
+            if kept is ids:
+                del self._positions[i]
+                return found
+        return positions(self.df, ids)
 
 
 def _compact(uniques) -> np.ndarray:
@@ -95,23 +110,25 @@ def _compact(uniques) -> np.ndarray:
                     dtype=object)
 
 
-def _small_codes(values) -> tuple[np.ndarray, np.ndarray]:
+def _small_codes(values: list) -> tuple[np.ndarray, np.ndarray]:
     """``ColumnCodes`` for a few values: codes in order of first appearance,
     -1 for missing, distinct values as text (as ``pd.factorize`` + str)."""
     index: dict = {}
-    codes = np.empty(len(values), dtype=np.int32)
-    for i, v in enumerate(values):
-        if v is None or checknull(v):
-            codes[i] = -1
-            continue
-        key = tuple(v) if isinstance(v, list) else v
-        code = index.get(key)
+    codes = []
+    for v in values:
+        if type(v) is not str:  # text is the rule: the other kinds are sorted out here
+            if v is None or checknull(v):
+                codes.append(-1)
+                continue
+            if isinstance(v, list):
+                v = tuple(v)
+        code = index.get(v)
         if code is None:
-            code = index[key] = len(index)
-        codes[i] = code
+            code = index[v] = len(index)
+        codes.append(code)
     text = np.array([v if type(v) is str else " ".join(v) if isinstance(v, tuple) else str(v) for v in index],
                     dtype=object)
-    return codes, text
+    return np.array(codes, dtype=np.int32), text
 
 
 class DistinctPairs:
@@ -172,17 +189,25 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules,
     factorize, and a bulk run compares three sets of pairs of one frame.
     """
     df = ensure_prepared(df, rules)
-    lp, rp = positions(df, left_ids), positions(df, right_ids)
     if columns is None or columns.df is not df:
         columns = ColumnCodes(df)
-    out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
     # Pairs a chunk at a time: the level walk's temporaries (codes per pair,
     # pairs still to place) then scale with the chunk, not with tens of
     # millions of pairs. Distinct value pairs and their scores span chunks.
-    threads = COMPARE_THREADS if len(lp) >= PARALLEL_COMPARE_PAIRS else 1
+    threads = COMPARE_THREADS if len(left_ids) >= PARALLEL_COMPARE_PAIRS else 1
     if threads > 1:
-        for column in _columns_of(rules):
-            columns[column]  # factorized once, before the threads share the cache
+        # The pairs' row positions (numpy gathers, without the GIL) are found on another
+        # thread while this one factorizes every compared column once (Python objects),
+        # before the comparison threads share the codes.
+        with ThreadPoolExecutor(1) as pool:
+            found = pool.submit(lambda: (positions(df, left_ids), positions(df, right_ids)))
+            for column in _columns_of(rules):
+                columns[column]
+            lp, rp = found.result()
+        columns.keep_positions(left_ids, lp)  # for pair_frequencies of the same pairs
+    else:
+        lp, rp = positions(df, left_ids), positions(df, right_ids)
+    out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
     caches = [_Cache() for _ in rules.comparisons]
     chunks = [(start, min(start + PAIR_CHUNK, len(lp))) for start in range(0, len(lp), PAIR_CHUNK)]
 
@@ -410,20 +435,43 @@ class PairFrequencies:
         return column[self.left_positions[pairs]]
 
 
-def pair_frequencies(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict[str, pd.Series] | None = None) -> PairFrequencies:
-    """What ``tf_values`` gives, looked up lazily (``score`` accepts either)."""
+def pair_frequencies(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict[str, pd.Series] | None = None,
+                     columns: ColumnCodes | None = None) -> PairFrequencies:
+    """What ``tf_values`` gives, looked up lazily (``score`` accepts either).
+
+    ``columns`` (the ``ColumnCodes`` ``comparison_levels`` used for these pairs) lends
+    its codes and the left records' positions: at a million records a column's values
+    are then looked up once per distinct value, not per record."""
     df = ensure_prepared(df, rules)
     tables = term_frequencies(df, rules) if tables is None else tables
+    if columns is not None and columns.df is not df:
+        columns = None
     per_record = {}
     for k, comparison in enumerate(rules.comparisons):
         if comparison.term_frequency and comparison.name in tables:
-            if len(df) <= SMALL_ROWS:
-                per_record[k] = _small_frequencies(column_or_null(df, comparison.field), tables[comparison.name])
-                continue
-            values = column_or_null(df, comparison.field)
-            mapped = values.dropna().astype(str).map(tables[comparison.name]).reindex(values.index)
-            per_record[k] = mapped.to_numpy(dtype=np.float32)
-    return PairFrequencies(per_record, positions(df, left_ids))
+            per_record[k] = _record_frequencies(df, comparison.field, tables[comparison.name], columns)
+    return PairFrequencies(per_record, positions(df, left_ids) if columns is None else columns.positions_of(left_ids))
+
+
+def _record_frequencies(df: pd.DataFrame, column: str, table: pd.Series, columns: ColumnCodes | None) -> np.ndarray:
+    """``values.dropna().astype(str).map(table)`` per record, as float32."""
+    if len(df) <= SMALL_ROWS:
+        return _small_frequencies(column_or_null(df, column), table)
+    if columns is not None:
+        codes, text = columns[column]
+        if column in columns.all_text and table.index.is_unique:  # then the text is the value itself
+            return _coded_frequencies(codes, text, table)
+    values = column_or_null(df, column)
+    return values.dropna().astype(str).map(table).reindex(values.index).to_numpy(dtype=np.float32)
+
+
+def _coded_frequencies(codes: np.ndarray, text: np.ndarray, table: pd.Series) -> np.ndarray:
+    """Each record's frequency from its column's codes (-1: missing) and distinct texts."""
+    where = table.index.get_indexer(text) if len(table) else np.full(len(text), -1)
+    distinct = np.full(len(text) + 1, np.nan, dtype=np.float64)  # the last one: missing values
+    found = where >= 0
+    distinct[:-1][found] = table.to_numpy(dtype=np.float64)[where[found]]
+    return distinct.astype(np.float32)[codes]
 
 
 def _small_frequencies(values: pd.Series, table: pd.Series) -> np.ndarray:

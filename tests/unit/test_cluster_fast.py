@@ -185,7 +185,7 @@ def test_completion_pairs_equal_the_pair_rows_reference(data):
     rules = SimpleNamespace(thresholds=Thresholds(auto_merge=0.95, review=0.5))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(engine, "comparison_levels", fake_levels)
-        patch.setattr(engine, "pair_frequencies", lambda *args: None)
+        patch.setattr(engine, "pair_frequencies", lambda *args, **kwargs: None)
         patch.setattr(engine, "score", fake_score)
         out = engine._complete_components(None, rules, None, None, left, right, np.c_[left, right], prob, prob)
     got_left, got_right, levels, weight, got_prob = out

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,3 +132,38 @@ def test_a_bulk_match_factorizes_each_column_once(febrl_subset, monkeypatch):
     # Codes of another frame are not used: those rows would be other records.
     other = compare.ColumnCodes(frame.iloc[::-1])
     assert np.array_equal(compare.comparison_levels(frame, left, right, rules, columns=other), with_codes)
+
+
+def test_pair_frequencies_from_the_comparisons_codes_equal_the_per_record_lookup(febrl_subset, monkeypatch):
+    """A large run's term frequencies come from the codes and row positions its comparison
+    found (once per distinct value): the same frequencies and positions as the lookup per record,
+    and a column that is not all text (numbers, a mix) still takes the per-record lookup."""
+    import mdm.match.compare as compare
+
+    frame, rules, left, right = every_pair(febrl_subset, 400)
+    frame = frame.copy()
+    tf = [c for c in rules.comparisons if c.term_frequency]
+    assert len(tf) >= 2
+    tables = compare.term_frequencies(frame, rules)
+    # One TF column partly numbers: not all text, so its codes' text is not its value.
+    mixed = frame[tf[1].field].astype(object).copy()
+    mixed.iloc[::7] = 12345
+    frame[tf[1].field] = mixed
+    tables[tf[1].name] = pd.concat([tables[tf[1].name], pd.Series({"12345": 0.25})])
+    tf_fields = [c.field for c in tf]
+    monkeypatch.setattr(compare, "PARALLEL_COMPARE_PAIRS", 0)  # the threaded path, which keeps the positions
+    codes = compare.ColumnCodes(frame)
+    compare.comparison_levels(frame, left, right, rules, columns=codes)
+    assert tf_fields[0] in codes.all_text and tf_fields[1] not in codes.all_text
+    coded = compare.pair_frequencies(frame, left, rules, tables, columns=codes)
+    plain = compare.pair_frequencies(frame, left, rules, tables)
+    np.testing.assert_array_equal(coded.left_positions, plain.left_positions)
+    pairs = np.arange(len(left))
+    assert coded.comparisons == plain.comparisons
+    for k in plain.comparisons:
+        np.testing.assert_array_equal(coded[pairs, k], plain[pairs, k])
+        assert (plain[pairs, k] > 0).any()
+    # The kept positions are handed out once; other id arrays are looked up.
+    again = compare.pair_frequencies(frame, left, rules, tables, columns=codes)
+    np.testing.assert_array_equal(again.left_positions, plain.left_positions)
+    assert codes._positions == []
