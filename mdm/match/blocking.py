@@ -224,8 +224,12 @@ def shared_keys(keys: pd.DataFrame, left, right, rules: MatchRules) -> np.ndarra
     ids = np.unique(np.r_[left, right])
     lp, rp = np.searchsorted(ids, left), np.searchsorted(ids, right)
     out = np.zeros((len(left), len(rules.blocking.keys)), dtype=bool)
+    # The rows of the pairs' records, split by key name once: comparing every row's
+    # name and testing its id again per key cost 3 s at a million records' 6.7M rows.
+    mine = keys.iloc[np.flatnonzero(np.isin(keys["record_id"].to_numpy(np.int64), ids))]
+    by_name = mine.groupby("key_name", sort=False).indices
     for k, key in enumerate(rules.blocking.keys):
-        rows = keys[(keys["key_name"] == key.name) & keys["record_id"].isin(ids)]
+        rows = mine.iloc[by_name.get(key.name, np.empty(0, np.int64))]
         if rows["record_id"].is_unique:
             # One value per record: compare value codes pair by pair, vectorized.
             code = np.full(len(ids), -1, dtype=np.int64)

@@ -179,3 +179,40 @@ def test_keys_deduplicated_per_exploded_key_equal_the_whole_table_deduplicated(o
     pd.testing.assert_frame_equal(got, _keys_deduplicated_whole(frame, book))
     assert not got.duplicated().any()
     assert (got["key_name"] == "e").sum() < sum(1 + i % 3 for i in range(n))  # repeated rows were dropped
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["Smith", "Smyth", "Jones", "Ann Lee", "Lee Ann", None]),
+                       st.sampled_from(["02134", "02134-1234", "90210", None]),
+                       st.sampled_from(["a@x.com", "b@x.com", None])), min_size=2, max_size=25),
+    st.data(),
+)
+def test_shared_keys_equal_the_key_values_each_pair_has_in_common(records, data):
+    """Which keys each pair shares, single- and multi-valued keys alike, with records
+    outside the pairs in the key table: as a pair-by-pair set intersection says."""
+    from mdm.match.blocking import shared_keys
+
+    key_rules = parse_rules(
+        {
+            "domain": "customer",
+            "features": {"zip5": {"fn": "zip5", "of": "postal_code"}, "surname_ph": {"fn": "metaphone", "of": "family_name"},
+                         "name_tokens": {"fn": "tokens", "of": "family_name", "min_length": 1}},
+            "blocking": {"keys": [["surname_ph", "zip5"], ["email"], ["name_tokens"], ["zip5"]]},
+            "comparisons": [{"name": "family_name", "levels": ["null", "exact", "else"]}],
+            "thresholds": {"auto_merge": 0.9, "review": 0.5},
+        }
+    )
+    frame = pd.DataFrame(records, columns=["family_name", "postal_code", "email"],
+                         index=pd.Index(range(100, 100 + len(records)), dtype="int64"))
+    keys = blocking_keys(frame, key_rules)
+    ids = frame.index.tolist()
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(lambda p: p[0] != p[1]),
+                               min_size=1, max_size=15))
+    left, right = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    names = [key.name for key in key_rules.blocking.keys]
+    values = {(rid, name): set() for rid in ids for name in names}
+    for rid, name, value in keys.itertuples(index=False):
+        values[(rid, name)].add(value)
+    expected = [[bool(values[(a, n)] & values[(b, n)]) for n in names] for a, b in pairs]
+    assert shared_keys(keys, left, right, key_rules).tolist() == expected
