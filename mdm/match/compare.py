@@ -67,7 +67,7 @@ class ColumnCodes:
         self.df = df
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.all_text: set[str] = set()  # columns whose distinct values are all str: the text is the value
-        self._positions: list[tuple[np.ndarray, np.ndarray]] = []  # (ids array, its row positions), kept once
+        self._kept: tuple[np.ndarray, np.ndarray] | None = None  # (ids array, its row positions), handed out once
         # A small frame's columns are coded on plain lists: pandas' factorize costs more than the work.
         # (Not read out as one object block: that converts every column, timestamps too, for the few compared.)
         self._small = len(df) <= SMALL_ROWS and df.columns.is_unique
@@ -89,15 +89,15 @@ class ColumnCodes:
         return self._cache[column]
 
     def keep_positions(self, ids: np.ndarray, found: np.ndarray) -> None:
-        """Remember ``found``, the row positions of the array ``ids``, for one later ``positions_of``."""
-        self._positions.append((ids, found))
+        """Remember ``found``, the row positions of the array ``ids``, for one later ``positions_of``
+        (the last pairs compared: an earlier one's positions are dropped)."""
+        self._kept = (ids, found)
 
     def positions_of(self, ids) -> np.ndarray:
         """Row positions of ``ids``: the ones kept for this very array (handed out once), else looked up."""
-        for i, (kept, found) in enumerate(self._positions):
-            if kept is ids:
-                del self._positions[i]
-                return found
+        kept, self._kept = self._kept, None
+        if kept is not None and kept[0] is ids:
+            return kept[1]
         return positions(self.df, ids)
 
 
@@ -204,9 +204,9 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules,
             for column in _columns_of(rules):
                 columns[column]
             lp, rp = found.result()
-        columns.keep_positions(left_ids, lp)  # for pair_frequencies of the same pairs
     else:
         lp, rp = positions(df, left_ids), positions(df, right_ids)
+    columns.keep_positions(left_ids, lp)  # for pair_frequencies of the same pairs
     out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
     caches = [_Cache() for _ in rules.comparisons]
     chunks = [(start, min(start + PAIR_CHUNK, len(lp))) for start in range(0, len(lp), PAIR_CHUNK)]

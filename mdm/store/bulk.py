@@ -171,17 +171,8 @@ def foreign_keys_unchecked(session: Session) -> Iterator[None]:
     turns them on again whenever a connection returns to its pool (``engine._pool_defaults``),
     so a failed run cannot leave them off; here they are also turned on when the block ends
     outside a transaction (after its commit)."""
-    conn = session.connection()
-    if conn.dialect.name != "sqlite" or conn.connection.dbapi_connection.in_transaction:
+    with _sqlite_pragma_for_block(session, "foreign_keys=OFF", "foreign_keys=ON", outside_transaction=True):
         yield
-        return
-    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    try:
-        yield
-    finally:
-        conn = session.connection()
-        if not conn.connection.dbapi_connection.in_transaction:
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 @contextmanager
@@ -263,17 +254,26 @@ def unmapped(session: Session) -> Iterator[None]:
     pages of a whole domain it reads once would stay mapped, and count in its memory). The
     block may commit: the map comes back on the session's connection after it, and on any
     connection the pool takes back (``engine._pool_defaults``)."""
+    with _sqlite_pragma_for_block(session, "mmap_size=0", f"mmap_size={SQLITE_MMAP_BYTES}"):
+        yield
+
+
+@contextmanager
+def _sqlite_pragma_for_block(session: Session, during: str, after: str, outside_transaction: bool = False) -> Iterator[None]:
+    """On SQLite, ``PRAGMA during`` for the block and ``PRAGMA after`` when it ends outside a transaction
+    (else the pool's checkin sets the connection's defaults again). ``outside_transaction``: only when no
+    transaction is open at the start (a pragma SQLite ignores inside one)."""
     conn = session.connection()
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite" or (outside_transaction and conn.connection.dbapi_connection.in_transaction):
         yield
         return
-    conn.exec_driver_sql("PRAGMA mmap_size=0")
+    conn.exec_driver_sql(f"PRAGMA {during}")
     try:
         yield
     finally:
         conn = session.connection()
         if not conn.connection.dbapi_connection.in_transaction:
-            conn.exec_driver_sql(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            conn.exec_driver_sql(f"PRAGMA {after}")
 
 
 @contextmanager

@@ -151,7 +151,7 @@ def test_pair_frequencies_from_the_comparisons_codes_equal_the_per_record_lookup
     frame[tf[1].field] = mixed
     tables[tf[1].name] = pd.concat([tables[tf[1].name], pd.Series({"12345": 0.25})])
     tf_fields = [c.field for c in tf]
-    monkeypatch.setattr(compare, "PARALLEL_COMPARE_PAIRS", 0)  # the threaded path, which keeps the positions
+    monkeypatch.setattr(compare, "PARALLEL_COMPARE_PAIRS", 0)  # the threaded path
     codes = compare.ColumnCodes(frame)
     compare.comparison_levels(frame, left, right, rules, columns=codes)
     assert tf_fields[0] in codes.all_text and tf_fields[1] not in codes.all_text
@@ -166,4 +166,4 @@ def test_pair_frequencies_from_the_comparisons_codes_equal_the_per_record_lookup
     # The kept positions are handed out once; other id arrays are looked up.
     again = compare.pair_frequencies(frame, left, rules, tables, columns=codes)
     np.testing.assert_array_equal(again.left_positions, plain.left_positions)
-    assert codes._positions == []
+    assert codes._kept is None
