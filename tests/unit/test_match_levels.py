@@ -246,3 +246,37 @@ def test_column_codes_hold_fresh_copies_of_the_distinct_strings():
     assert [text[c] for c in codes[:-1]] == words and codes[-1] == -1
     originals = {id(w) for w in words}
     assert not any(id(t) in originals for t in text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text("abc xyz", max_size=8), min_size=1, max_size=30, unique=True),
+    st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), min_size=1, max_size=200),
+)
+def test_pairs_scored_in_bucket_order_get_their_own_scores_back(texts, pairs):
+    from mdm.match import levels
+
+    values = np.array(texts, dtype=object)
+    left = np.array([a % len(values) for a, _ in pairs], dtype=np.int64)
+    right = np.array([b % len(values) for _, b in pairs], dtype=np.int64)
+    expected = [JaroWinkler.normalized_similarity(values[a], values[b]) for a, b in zip(left, right)]
+    saved = levels.ORDERED_PAIRS
+    levels.ORDERED_PAIRS = 1  # order every batch
+    try:
+        got = levels.pairwise(JaroWinkler.normalized_similarity, values, left, right, dtype=np.float64)
+    finally:
+        levels.ORDERED_PAIRS = saved
+    np.testing.assert_allclose(got, expected)
+
+
+@given(st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 5000)), min_size=1, max_size=300))
+def test_bucket_order_is_a_permutation_grouped_by_left_then_right_bucket(pairs):
+    from mdm.match.levels import bucket_order
+
+    left = np.array([a for a, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b in pairs], dtype=np.int64)
+    order = bucket_order(left, right)
+    assert sorted(order.tolist()) == list(range(len(pairs)))
+    shift = max(int(max(left.max(), right.max())).bit_length() - 8, 0)
+    buckets = list(zip((left[order] >> shift).tolist(), (right[order] >> shift).tolist()))
+    assert buckets == sorted(buckets)
