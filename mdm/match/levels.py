@@ -66,7 +66,8 @@ def bucket_order(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     built, when they are converted and when they are scored. The distinct values lie in
     code order (``compare._compact``), so pairs in bucket order read a few nearby stretches
     of strings at a time instead of the whole heap: 25-35% less time on millions of street
-    and phone pairs. Both buckets make one 16-bit key: numpy sorts that by radix, cheap beside the scoring."""
+    and phone pairs. Both buckets make one 16-bit key, which numpy sorts by radix: cheap
+    beside the scoring."""
     top = int(max(left.max(), right.max()))
     shift = max(top.bit_length() - BUCKET_BITS, 0)
     key = (left >> shift).astype(np.uint16)
