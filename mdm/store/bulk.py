@@ -259,7 +259,9 @@ def unmapped(session: Session) -> Iterator[None]:
 
 
 @contextmanager
-def _sqlite_pragma_for_block(session: Session, during: str, after: str, outside_transaction: bool = False) -> Iterator[None]:
+def _sqlite_pragma_for_block(
+    session: Session, during: str, after: str, outside_transaction: bool = False,
+) -> Iterator[None]:
     """On SQLite, ``PRAGMA during`` for the block and ``PRAGMA after`` when it ends outside a transaction
     (else the pool's checkin sets the connection's defaults again). ``outside_transaction``: only when no
     transaction is open at the start (a pragma SQLite ignores inside one)."""

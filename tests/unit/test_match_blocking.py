@@ -196,8 +196,11 @@ def test_shared_keys_equal_the_key_values_each_pair_has_in_common(records, data)
     key_rules = parse_rules(
         {
             "domain": "customer",
-            "features": {"zip5": {"fn": "zip5", "of": "postal_code"}, "surname_ph": {"fn": "metaphone", "of": "family_name"},
-                         "name_tokens": {"fn": "tokens", "of": "family_name", "min_length": 1}},
+            "features": {
+                "zip5": {"fn": "zip5", "of": "postal_code"},
+                "surname_ph": {"fn": "metaphone", "of": "family_name"},
+                "name_tokens": {"fn": "tokens", "of": "family_name", "min_length": 1},
+            },
             "blocking": {"keys": [["surname_ph", "zip5"], ["email"], ["name_tokens"], ["zip5"]]},
             "comparisons": [{"name": "family_name", "levels": ["null", "exact", "else"]}],
             "thresholds": {"auto_merge": 0.9, "review": 0.5},

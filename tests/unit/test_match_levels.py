@@ -260,23 +260,20 @@ def test_pairs_scored_in_bucket_order_get_their_own_scores_back(texts, pairs):
     left = np.array([a % len(values) for a, _ in pairs], dtype=np.int64)
     right = np.array([b % len(values) for _, b in pairs], dtype=np.int64)
     expected = [JaroWinkler.normalized_similarity(values[a], values[b]) for a, b in zip(left, right)]
-    saved = levels.ORDERED_PAIRS
-    levels.ORDERED_PAIRS = 1  # order every batch
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(levels, "ORDERED_PAIRS", 1)  # order every batch
         got = levels.pairwise(JaroWinkler.normalized_similarity, values, left, right, dtype=np.float64)
-    finally:
-        levels.ORDERED_PAIRS = saved
     np.testing.assert_allclose(got, expected)
 
 
 @given(st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 5000)), min_size=1, max_size=300))
 def test_bucket_order_is_a_permutation_grouped_by_left_then_right_bucket(pairs):
-    from mdm.match.levels import bucket_order
+    from mdm.match.levels import BUCKET_BITS, bucket_order
 
     left = np.array([a for a, _ in pairs], dtype=np.int64)
     right = np.array([b for _, b in pairs], dtype=np.int64)
     order = bucket_order(left, right)
     assert sorted(order.tolist()) == list(range(len(pairs)))
-    shift = max(int(max(left.max(), right.max())).bit_length() - 8, 0)
+    shift = max(int(max(left.max(), right.max())).bit_length() - BUCKET_BITS, 0)
     buckets = list(zip((left[order] >> shift).tolist(), (right[order] >> shift).tolist()))
     assert buckets == sorted(buckets)
