@@ -9,6 +9,13 @@ _LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DISPLAY_NAME = re.compile(r"^[^<>]*<([^<>]*)>$")
 _MAILTO = re.compile(r"^mailto:", re.IGNORECASE)
+_SPACE = re.compile(r"\s")  # str.isspace's characters (both use Py_UNICODE_ISSPACE)
+# The common shape of a valid address in one pattern: what it accepts passes every check of
+# ``_problem`` (a property test holds it to that), in a fraction of their time. A bulk run
+# validates each distinct golden e-mail (256k at a million records) at ~13 us apiece otherwise.
+_LOCAL_PART = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_DOMAIN_PART = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{0,58}[a-z0-9])"
+_VALID = re.compile(rf"(?=[^@]{{1,64}}@){_LOCAL_PART}@{_DOMAIN_PART}")  # the lookahead: at most 64 before the @
 
 
 def normalize_email(s) -> str | None:
@@ -31,24 +38,31 @@ def normalize_email(s) -> str | None:
 
 
 def _check(email: str, original: str) -> None:
-    def invalid(reason: str) -> InvalidValue:
-        return InvalidValue(f"e-mail {original!r} {reason}")
+    if _VALID.fullmatch(email):
+        return
+    reason = _problem(email)
+    if reason is not None:
+        raise InvalidValue(f"e-mail {original!r} {reason}")
 
-    if any(c.isspace() for c in email):
-        raise invalid("contains a space")
+
+def _problem(email: str) -> str | None:
+    """What is wrong with a lower-cased address, or None."""
+    if _SPACE.search(email):
+        return "contains a space"
     if email.count("@") != 1:
-        raise invalid("must contain exactly one @")
+        return "must contain exactly one @"
     local, domain = email.split("@")
     if not local:
-        raise invalid("has nothing before the @")
+        return "has nothing before the @"
     if ".." in email:
-        raise invalid("has consecutive dots")
+        return "has consecutive dots"
     if len(local) > 64 or not _LOCAL.match(local):
-        raise invalid("has a character not allowed before the @")
+        return "has a character not allowed before the @"
     labels = domain.split(".")
     if len(labels) < 2:
-        raise invalid("has no dot in its domain")
+        return "has no dot in its domain"
     if not all(_LABEL.match(label) for label in labels):
-        raise invalid("has an invalid domain")
+        return "has an invalid domain"
     if not (labels[-1].isalpha() and len(labels[-1]) >= 2 or labels[-1].startswith("xn--")):
-        raise invalid("has an invalid top-level domain")
+        return "has an invalid top-level domain"
+    return None
