@@ -38,11 +38,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # Before anything is written: only a new database takes it (an existing one keeps its own).
     cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
     # WAL lets readers (serve) run beside one writer (load/match).
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    wal_mode(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cur.close()
+
+
+# Set on a pooled connection's record while its store is out of WAL mode (``bulk.rollback_journal``).
+ROLLBACK_JOURNAL = "mdm_rollback_journal"
+
+
+def wal_mode(dbapi_conn) -> None:
+    """The store in WAL mode, synced as WAL needs (NORMAL: at checkpoints, not every commit)."""
+    dbapi_conn.execute("PRAGMA journal_mode=WAL")
+    dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
 
 def _pool_defaults(dbapi_conn, _record) -> None:
@@ -52,6 +61,9 @@ def _pool_defaults(dbapi_conn, _record) -> None:
     if dbapi_conn is not None and not dbapi_conn.in_transaction:
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
         dbapi_conn.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+        if _record is not None and _record.info.pop(ROLLBACK_JOURNAL, False):
+            # A bulk run that failed inside its transaction left the store out of WAL (``bulk.rollback_journal``).
+            wal_mode(dbapi_conn)
 
 
 def _postgres_session(dbapi_conn, _record) -> None:
