@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import time
+from contextlib import nullcontext
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +61,10 @@ KEY_WRITE_CHUNK = 50000  # plain tuples: cheap rows, bigger batches
 REBUILD_KEY_INDEXES = 50_000
 # From this many records, matched marks go in as JSON id lists on SQLite (``bulk.update_ids``).
 JSON_MARKS = 5_000
+# From this many pending records, a bulk run on a SQLite store nobody else has open takes it for
+# itself (``rollback_journal``): below it, the checkpoint it saves costs little, and readers that
+# come during the run should not wait for it.
+ROLLBACK_JOURNAL_RECORDS = 100_000
 # The indexes that matched marks change (a bulk run builds them again after marking).
 _MARK_INDEXES = ("ix_source_record_matched_version", "ix_source_record_pending")
 # What a bulk run fills or rewrites: analyzed after it on PostgreSQL.
@@ -241,7 +246,8 @@ def match_domain(
         )
         report.stale_model = stale
         return report
-    with cycles_between_stages(), foreign_keys_unchecked(session), unmapped(session), rollback_journal(session):
+    journal = rollback_journal(session) if _takes_the_store(session, domain, pending) else nullcontext()
+    with cycles_between_stages(), foreign_keys_unchecked(session), unmapped(session), journal:
         return _match_bulk(session, domain, rules, pending, removed, digest, now=now, correlation_id=correlation_id,
                            survivorship=survivorship, timings=timings, start=start)
 
@@ -304,6 +310,18 @@ def _match_bulk(
         domain, "bulk", records=len(affected), affected=len(affected),
         pairs=n_pairs, review=n_review, golden=stats, blocking=blocking, timings=timings,
     )
+
+
+def _takes_the_store(session: Session, domain: str, pending: list[int]) -> bool:
+    """Whether a bulk run is large enough to write under a rollback journal (SQLite only): its pending
+    records, or the domain's live records a retrain re-matches, reach ``ROLLBACK_JOURNAL_RECORDS``."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    if len(pending) >= ROLLBACK_JOURNAL_RECORDS:
+        return True
+    live = session.scalar(select(func.count()).select_from(SourceRecord).where(
+        SourceRecord.domain == domain, SourceRecord.deleted.is_(False)))
+    return live >= ROLLBACK_JOURNAL_RECORDS
 
 
 _STALE_WARNED: dict[str, str] = {}

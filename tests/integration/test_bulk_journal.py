@@ -31,6 +31,12 @@ def _file_mode(store) -> str:
         raw.close()
 
 
+@pytest.fixture
+def any_size(monkeypatch):
+    """Bulk runs of the seed data's size take the store too (the default is 100,000 records)."""
+    monkeypatch.setattr(run, "ROLLBACK_JOURNAL_RECORDS", 0)
+
+
 def _spy_bulk(monkeypatch) -> dict:
     seen: dict = {}
     real = run._match_bulk
@@ -43,7 +49,8 @@ def _spy_bulk(monkeypatch) -> dict:
     return seen
 
 
-def test_a_bulk_match_alone_on_the_store_writes_without_the_wal_and_leaves_it_in_wal(sqlite_store, monkeypatch):
+def test_a_bulk_match_alone_on_the_store_writes_without_the_wal_and_leaves_it_in_wal(sqlite_store, monkeypatch,
+                                                                                     any_size):
     store = sqlite_store
     for stem in CUSTOMER_FILES:
         load(store, stem)
@@ -59,7 +66,7 @@ def test_a_bulk_match_alone_on_the_store_writes_without_the_wal_and_leaves_it_in
             text("SELECT count(*) FROM source_record")).scalar()
 
 
-def test_beside_another_connection_a_bulk_match_keeps_the_wal_without_waiting(sqlite_store, monkeypatch):
+def test_beside_another_connection_a_bulk_match_keeps_the_wal_without_waiting(sqlite_store, monkeypatch, any_size):
     store = sqlite_store
     for stem in CUSTOMER_FILES:
         load(store, stem)
@@ -83,7 +90,7 @@ def test_beside_another_connection_a_bulk_match_keeps_the_wal_without_waiting(sq
     assert _file_mode(store) == "wal"
 
 
-def test_a_bulk_match_that_fails_midway_gives_the_store_back_in_wal(sqlite_store, monkeypatch):
+def test_a_bulk_match_that_fails_midway_gives_the_store_back_in_wal(sqlite_store, monkeypatch, any_size):
     store = sqlite_store
     load(store, CUSTOMER_FILES[0])
 
@@ -101,3 +108,36 @@ def test_a_bulk_match_that_fails_midway_gives_the_store_back_in_wal(sqlite_store
         with store.session() as s:
             assert _pragma(s, "journal_mode") == "wal" and _pragma(s, "synchronous") == 1
             assert s.execute(text("SELECT max(version) FROM source_record")).scalar() < 100  # rolled back
+
+
+def test_a_small_bulk_match_keeps_the_wal_even_alone(sqlite_store, monkeypatch):
+    store = sqlite_store
+    for stem in CUSTOMER_FILES:
+        load(store, stem)
+    seen = _spy_bulk(monkeypatch)
+    with store.session() as s:
+        assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
+    assert seen == {"journal": "wal", "synchronous": 1}
+
+
+def test_a_retrain_counts_the_records_it_re_matches_not_the_pending_ones(sqlite_store, monkeypatch):
+    store = sqlite_store
+    for stem in CUSTOMER_FILES:
+        load(store, stem)
+    with store.session() as s:
+        live = s.execute(text("SELECT count(*) FROM source_record WHERE domain = 'customer'")).scalar()
+    monkeypatch.setattr(run, "ROLLBACK_JOURNAL_RECORDS", live)
+    seen = _spy_bulk(monkeypatch)
+    with store.session() as s:
+        assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
+    assert seen["journal"] == "delete"
+    seen.clear()
+    with store.session() as s:  # nothing pending: the retrain re-matches every live record all the same
+        assert run.match_domain(s, "customer", RULES, now=NOW, retrain=True).mode == "bulk"
+    assert seen["journal"] == "delete"
+    monkeypatch.setattr(run, "ROLLBACK_JOURNAL_RECORDS", live + 1)
+    seen.clear()
+    with store.session() as s:
+        assert run.match_domain(s, "customer", RULES, now=NOW, retrain=True).mode == "bulk"
+    assert seen["journal"] == "wal"
+    assert _file_mode(store) == "wal"
