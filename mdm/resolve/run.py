@@ -14,8 +14,8 @@ import hashlib
 import json
 import logging
 import time
-from contextlib import nullcontext
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -61,9 +61,9 @@ KEY_WRITE_CHUNK = 50000  # plain tuples: cheap rows, bigger batches
 REBUILD_KEY_INDEXES = 50_000
 # From this many records, matched marks go in as JSON id lists on SQLite (``bulk.update_ids``).
 JSON_MARKS = 5_000
-# From this many pending records, a bulk run on a SQLite store nobody else has open takes it for
-# itself (``rollback_journal``): below it, the checkpoint it saves costs little, and readers that
-# come during the run should not wait for it.
+# From this many records (pending, or live ones a retrain re-matches), a bulk run on a SQLite store
+# nobody else has open takes it for itself (``rollback_journal``): below it, the checkpoint it saves
+# costs little, and readers that come during the run should not wait for it.
 ROLLBACK_JOURNAL_RECORDS = 100_000
 # The indexes that matched marks change (a bulk run builds them again after marking).
 _MARK_INDEXES = ("ix_source_record_matched_version", "ix_source_record_pending")
