@@ -49,11 +49,20 @@ def _spy_bulk(monkeypatch) -> dict:
     return seen
 
 
+def _load_all(store) -> None:
+    for stem in CUSTOMER_FILES:
+        load(store, stem)
+
+
+def _bulk_match(store, **kwargs) -> None:
+    with store.session() as s:
+        assert run.match_domain(s, "customer", RULES, now=NOW, **kwargs).mode == "bulk"
+
+
 def test_a_bulk_match_alone_on_the_store_writes_without_the_wal_and_leaves_it_in_wal(sqlite_store, monkeypatch,
                                                                                      any_size):
     store = sqlite_store
-    for stem in CUSTOMER_FILES:
-        load(store, stem)
+    _load_all(store)
     seen = _spy_bulk(monkeypatch)
     with store.session() as s:
         assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
@@ -68,8 +77,7 @@ def test_a_bulk_match_alone_on_the_store_writes_without_the_wal_and_leaves_it_in
 
 def test_beside_another_connection_a_bulk_match_keeps_the_wal_without_waiting(sqlite_store, monkeypatch, any_size):
     store = sqlite_store
-    for stem in CUSTOMER_FILES:
-        load(store, stem)
+    _load_all(store)
     reader = sqlite3.connect(store.engine.url.database)  # as `mdm serve` would hold it
     try:
         assert reader.execute("SELECT count(*) FROM source_record").fetchone()[0] > 0
@@ -80,8 +88,7 @@ def test_beside_another_connection_a_bulk_match_keeps_the_wal_without_waiting(sq
                 assert not switched and _pragma(s, "journal_mode") == "wal"
         assert waited < 1.0  # the engine's busy timeout is 30 s: the attempt must not wait for it
         seen = _spy_bulk(monkeypatch)
-        with store.session() as s:
-            assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
+        _bulk_match(store)
         assert seen == {"journal": "wal", "synchronous": 1}
         # The reader went on reading beside the writer, and sees its commit.
         assert reader.execute("SELECT count(*) FROM xref").fetchone()[0] > 0
@@ -112,32 +119,26 @@ def test_a_bulk_match_that_fails_midway_gives_the_store_back_in_wal(sqlite_store
 
 def test_a_small_bulk_match_keeps_the_wal_even_alone(sqlite_store, monkeypatch):
     store = sqlite_store
-    for stem in CUSTOMER_FILES:
-        load(store, stem)
+    _load_all(store)
     seen = _spy_bulk(monkeypatch)
-    with store.session() as s:
-        assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
+    _bulk_match(store)
     assert seen == {"journal": "wal", "synchronous": 1}
 
 
 def test_a_retrain_counts_the_records_it_re_matches_not_the_pending_ones(sqlite_store, monkeypatch):
     store = sqlite_store
-    for stem in CUSTOMER_FILES:
-        load(store, stem)
+    _load_all(store)
     with store.session() as s:
         live = s.execute(text("SELECT count(*) FROM source_record WHERE domain = 'customer'")).scalar()
     monkeypatch.setattr(run, "ROLLBACK_JOURNAL_RECORDS", live)
     seen = _spy_bulk(monkeypatch)
-    with store.session() as s:
-        assert run.match_domain(s, "customer", RULES, now=NOW).mode == "bulk"
+    _bulk_match(store)
     assert seen["journal"] == "delete"
     seen.clear()
-    with store.session() as s:  # nothing pending: the retrain re-matches every live record all the same
-        assert run.match_domain(s, "customer", RULES, now=NOW, retrain=True).mode == "bulk"
+    _bulk_match(store, retrain=True)  # nothing pending: the retrain re-matches every live record all the same
     assert seen["journal"] == "delete"
     monkeypatch.setattr(run, "ROLLBACK_JOURNAL_RECORDS", live + 1)
     seen.clear()
-    with store.session() as s:
-        assert run.match_domain(s, "customer", RULES, now=NOW, retrain=True).mode == "bulk"
+    _bulk_match(store, retrain=True)
     assert seen["journal"] == "wal"
     assert _file_mode(store) == "wal"
