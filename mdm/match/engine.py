@@ -12,6 +12,7 @@ for incremental matching with the bulk run's parameters.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from mdm.match.cluster import ClusterResult, cluster, components, lookup, positi
 from mdm.memory import large_heap, release_free_heap
 from mdm.match.compare import LARGE_PAIRS, ColumnCodes, comparison_levels, pair_frequencies, term_frequencies
 from mdm.match.features import ensure_prepared, prepare
+from mdm.match.keyhash import key_rows_ahead
 from mdm.match.rules import MatchRules
 from mdm.match.scoring import MatchModel, estimate, estimate_in_sessions, score, vetoed
 
@@ -44,6 +46,8 @@ class MatchResult:
     blocking: dict
     timings: dict[str, float] = field(default_factory=dict)
     keys: pd.DataFrame | None = None  # blocking_keys of the frame, for the store's key table
+    # ``key_rows`` of ``keys`` (the key table's rows), when ``match_frame(hash_keys=...)`` asked for them
+    key_rows: Future | None = None
     rules: MatchRules | None = None
 
     @property
@@ -74,16 +78,20 @@ def match_frame(
     model: MatchModel | None = None,
     cannot_link: tuple | None = None,
     tf_tables: dict[str, pd.Series] | None = None,
+    hash_keys: str | None = None,
 ) -> MatchResult:
     """Match every record of ``df`` (indexed by record id) against every other.
 
     ``tf_tables`` (term frequencies over the whole store) default to ``df``'s own.
+    ``hash_keys``: a domain; the result's ``key_rows`` then gives the blocking keys as the
+    store keeps them (``keyhash.key_rows``), hashed on a thread while estimate, score and
+    cluster run (they leave a core free).
     """
     with large_heap() if len(df) >= LARGE_FRAME else nullcontext():
-        return _match_frame(df, rules, model, cannot_link, tf_tables)
+        return _match_frame(df, rules, model, cannot_link, tf_tables, hash_keys)
 
 
-def _match_frame(df, rules, model, cannot_link, tf_tables) -> MatchResult:
+def _match_frame(df, rules, model, cannot_link, tf_tables, hash_keys=None) -> MatchResult:
     clock = _Clock()
     with clock.stage("prepare"):
         frame = ensure_prepared(df, rules)
@@ -98,6 +106,7 @@ def _match_frame(df, rules, model, cannot_link, tf_tables) -> MatchResult:
         levels = comparison_levels(frame, left, right, rules, columns=codes)
         tables = tf_tables if tf_tables is not None else term_frequencies(frame, rules)
         tf = pair_frequencies(frame, left, rules, tables, columns=codes)
+    hashed = key_rows_ahead(hash_keys, keys) if hash_keys is not None else None
     if model is None:
         with clock.stage("estimate"):
             model = train(frame, rules, keys, left, right, levels, columns=codes)
@@ -128,6 +137,7 @@ def _match_frame(df, rules, model, cannot_link, tf_tables) -> MatchResult:
         blocking=stats,
         timings=clock.timings,
         keys=keys,
+        key_rows=hashed,
         rules=rules,
     )
 

@@ -17,6 +17,7 @@ changed them would fail there before a store was written with them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,19 @@ def key_rows(domain: str, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     the order of the key table's primary key, so a bulk insert appends."""
     hashes = key_hashes(domain, keys["key_name"].to_numpy(object), keys["key_value"].to_numpy(object))
     return unique_pairs(hashes, keys["record_id"].to_numpy(np.int64))
+
+
+def key_rows_ahead(domain: str, keys: pd.DataFrame) -> Future:
+    """``key_rows(domain, keys)`` on a thread of its own; the returned future gives them.
+
+    A bulk run starts it once its stages that keep both cores busy are done (``match_frame``):
+    SipHash and the sort run without the GIL, so the hashing overlaps the single-threaded
+    stages after instead of adding to the write stage, where both cores are taken."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="key-rows")
+    try:
+        return pool.submit(key_rows, domain, keys)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def unique_pairs(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -271,7 +272,8 @@ def _match_bulk(
         return MatchReport(domain, "bulk", golden=stats, timings=timings)
 
     cl = standing_cannot_links(session, domain, rules, affected)
-    result = match_frame(affected, rules, model=None, cannot_link=(cl if cl[0] else None), tf_tables=tf)
+    result = match_frame(affected, rules, model=None, cannot_link=(cl if cl[0] else None), tf_tables=tf,
+                         hash_keys=domain)
     labels = apply_must_links(result.labels, must_link_pairs(session, affected.index.tolist()), cl)
     timings.update(result.timings)
     save_model(session, domain, result.model, tf, digest, now, rules)
@@ -279,7 +281,7 @@ def _match_bulk(
     mark = time.perf_counter()
     decided = _decided_by(result.pairs, labels)
     review = _review_pairs(result, labels)
-    n_pairs, blocking, keys = len(result.pairs), result.blocking, result.keys
+    n_pairs, blocking, keys, hashed = len(result.pairs), result.blocking, result.keys, result.key_rows
     # Writing golden records needs the source fields only: drop the scored
     # pairs and the match features first (gigabytes at a million records).
     del result
@@ -293,7 +295,7 @@ def _match_bulk(
         session, domain, affected, labels, now=now, removed=removed, decided_by=decided,
         correlation_id=correlation_id, whole_domain=True, survivorship=survivorship,
         alongside=partial(_bulk_writes, session, domain, review, set(zip(*cl)), now, pending, removed, affected, rules,
-                          keys, written),
+                          keys, hashed, written),
     )
     n_review = written["review"]
     timings["write"] = time.perf_counter() - mark
@@ -693,22 +695,25 @@ def _finish(
 
 
 def _bulk_writes(session, domain, review: ReviewPairs, barred: set, now, pending: list[int], removed: list[int],
-                 frame: pd.DataFrame, rules, keys: pd.DataFrame, written: dict[str, int], steps: int) -> Iterator[None]:
+                 frame: pd.DataFrame, rules, keys: pd.DataFrame, hashed: Future | None, written: dict[str, int],
+                 steps: int) -> Iterator[None]:
     """A bulk run's writes besides its golden records, in about ``steps`` parts (``apply_clusters(alongside=...)``).
 
     The review candidates and the matched marks come first: the parent writes them while the build
-    workers start on the first slices, instead of alone before them. Then the blocking keys.
-    ``written["review"]``: how many review pairs were stored."""
+    workers start on the first slices, instead of alone before them. Then the blocking keys
+    (``hashed``: their rows, when ``match_frame`` hashed them already). ``written["review"]``: how many
+    review pairs were stored."""
     written["review"] = _write_review(session, domain, review, barred, now)
     yield
     _mark_matched(session, pending, removed, bulk=True)
     yield
-    yield from _key_writes(session, domain, pending, removed, frame, rules, True, keys, max(steps - 2, 1))
+    yield from _key_writes(session, domain, pending, removed, frame, rules, True, keys, max(steps - 2, 1),
+                           hashed=hashed)
 
 
 def _key_writes(
     session, domain, pending: list[int], removed: list[int], frame: pd.DataFrame, rules, bulk: bool,
-    pending_keys: pd.DataFrame | None = None, steps: int = 1,
+    pending_keys: pd.DataFrame | None = None, steps: int = 1, hashed: Future | None = None,
 ) -> Iterator[None]:
     """The blocking-key refresh of ``_finish`` in about ``steps`` parts, pausing after each.
 
@@ -729,7 +734,7 @@ def _key_writes(
         if len(refresh):
             keys = pending_keys if pending_keys is not None else blocking_keys(refresh, rules)
             # In the table's key order (a bulk insert appends), a batch at a time.
-            hashes, ids = key_rows(domain, keys)
+            hashes, ids = hashed.result() if hashed is not None else key_rows(domain, keys)
             part = max(-(-len(hashes) // max(steps, 1)), 1)
             for first in range(0, len(hashes), part):
                 for start in range(first, min(first + part, len(hashes)), KEY_WRITE_CHUNK):

@@ -541,11 +541,12 @@ def test_a_bulk_run_writes_every_key_once_between_its_slices(store, monkeypatch)
     from mdm.store.tables import BlockingKey
 
     monkeypatch.setattr(apply, "CLUSTER_SLICE", 40)
-    steps, parts = [], []
+    steps, parts, hashed = [], [], []
     real = run._key_writes
 
     def counted(*args, **kwargs):
         parts.append(args[-1])  # apply_clusters asks for one part per slice, and one before the first
+        hashed.append(kwargs.get("hashed"))  # the rows match_frame hashed while it clustered
         for step in real(*args, **kwargs):
             steps.append(step)
             yield step
@@ -557,6 +558,7 @@ def test_a_bulk_run_writes_every_key_once_between_its_slices(store, monkeypatch)
         hashes, ids = key_rows("customer", blocking_keys(prepare(current_records(s, "customer"), RULES), RULES))
     assert [tuple(r) for r in stored] == list(zip(hashes.tolist(), ids.tolist()))
     assert len(parts) == 1 and 10 < len(steps) <= parts[0]
+    assert len(hashed) == 1 and hashed[0] is not None and hashed[0].done()
 
 
 def test_a_bulk_run_that_fails_midway_keeps_the_stored_keys_and_indexes(store, monkeypatch):

@@ -13,6 +13,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from evaluate import load_febrl4, pairwise_scores  # noqa: E402
 
 from mdm.match import load_rules, match_frame, score_pairs  # noqa: E402
+from mdm.match.keyhash import key_rows  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,19 @@ def test_default_customer_rules_reach_high_f1_on_febrl4_subset(febrl_subset, res
 
 def test_every_stage_is_timed(result):
     assert set(result.timings) == {"prepare", "blocking", "compare", "estimate", "score", "cluster"}
+
+
+def test_keys_hashed_during_the_run_are_the_key_tables_rows(febrl_subset, result):
+    df, _ = febrl_subset
+    assert result.key_rows is None  # not asked for: no hashing
+    hashed = match_frame(df, load_rules(ROOT / "rules" / "customer.yaml"), hash_keys="customer")
+    hashes, ids = hashed.key_rows.result(timeout=60)
+    expected_hashes, expected_ids = key_rows("customer", hashed.keys)
+    assert len(hashes) > len(df)  # several keys a record
+    np.testing.assert_array_equal(hashes, expected_hashes)
+    np.testing.assert_array_equal(ids, expected_ids)
+    # Another domain's keys hash differently: the domain given is the one used.
+    assert not np.array_equal(key_rows("item", hashed.keys)[0], hashes)
 
 
 def test_existing_model_scores_new_pairs_like_the_bulk_run(febrl_subset, result):
