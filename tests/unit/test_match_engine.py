@@ -43,14 +43,14 @@ def test_every_stage_is_timed(result):
 def test_keys_hashed_during_the_run_are_the_key_tables_rows(febrl_subset, result):
     df, _ = febrl_subset
     assert result.key_rows is None  # not asked for: no hashing
-    hashed = match_frame(df, load_rules(ROOT / "rules" / "customer.yaml"), hash_keys="customer")
-    hashes, ids = hashed.key_rows.result(timeout=60)
-    expected_hashes, expected_ids = key_rows("customer", hashed.keys)
+    asked = match_frame(df, load_rules(ROOT / "rules" / "customer.yaml"), hash_keys="customer")
+    hashes, ids = asked.key_rows.result(timeout=60)
+    expected_hashes, expected_ids = key_rows("customer", asked.keys)
     assert len(hashes) > len(df)  # several keys a record
     np.testing.assert_array_equal(hashes, expected_hashes)
     np.testing.assert_array_equal(ids, expected_ids)
     # Another domain's keys hash differently: the domain given is the one used.
-    assert not np.array_equal(key_rows("item", hashed.keys)[0], hashes)
+    assert not np.array_equal(key_rows("item", asked.keys)[0], hashes)
 
 
 def test_existing_model_scores_new_pairs_like_the_bulk_run(febrl_subset, result):
