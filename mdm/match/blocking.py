@@ -22,6 +22,7 @@ from pandas._libs.missing import checknull
 
 from mdm.match import features, intkeys
 from mdm.match.features import column_or_null, ensure_prepared
+from mdm.match.framecols import column_array
 
 if TYPE_CHECKING:
     from mdm.match.rules import MatchRules
@@ -69,10 +70,13 @@ def _blocking_keys_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame | 
     values: dict[str, list] = {}
     for key in rules.blocking.keys:
         for column in key.columns:
-            if column in df.columns and column not in values:
-                if df[column].dtype != object:
+            if column not in values:
+                array = column_array(df, column)
+                if array is None:
+                    continue
+                if array.dtype != object:
                     return None
-                values[column] = df[column].tolist()
+                values[column] = array.tolist()
     ids = df.index.to_numpy(np.int64).tolist()
     missing = [None] * len(ids)
     seen: set = set()

@@ -22,6 +22,7 @@ from pandas._libs.missing import checknull
 from mdm.match import intkeys
 from mdm.match.cluster import lookup
 from mdm.match.features import column_or_null, ensure_prepared
+from mdm.match.framecols import column_list, object_column
 from mdm.memory import release_free_heap
 from mdm.match.registry import level_kinds
 from mdm.match.rules import ELSE, NULL
@@ -74,11 +75,10 @@ class ColumnCodes:
 
     def __getitem__(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         if column not in self._cache and self._small:
-            self._cache[column] = _small_codes(
-                self.df[column].tolist() if column in self.df.columns else [None] * len(self.df)
-            )
+            values = column_list(self.df, column)
+            self._cache[column] = _small_codes([None] * len(self.df) if values is None else values)
         if column not in self._cache:
-            values = column_or_null(self.df, column).to_numpy(dtype=object)
+            values = object_column(self.df, column)
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
             if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
                 text = _compact(uniques)
@@ -456,7 +456,8 @@ def pair_frequencies(df: pd.DataFrame, left_ids, rules: MatchRules, tables: dict
 def _record_frequencies(df: pd.DataFrame, column: str, table: pd.Series, columns: ColumnCodes | None) -> np.ndarray:
     """``values.dropna().astype(str).map(table)`` per record, as float32."""
     if len(df) <= SMALL_ROWS:
-        return _small_frequencies(column_or_null(df, column), table)
+        values = column_list(df, column)
+        return _small_frequencies([None] * len(df) if values is None else values, table)
     if columns is not None:
         codes, text = columns[column]
         if column in columns.all_text and table.index.is_unique:  # then the text is the value itself
@@ -474,11 +475,11 @@ def _coded_frequencies(codes: np.ndarray, text: np.ndarray, table: pd.Series) ->
     return distinct.astype(np.float32)[codes]
 
 
-def _small_frequencies(values: pd.Series, table: pd.Series) -> np.ndarray:
+def _small_frequencies(values: list, table: pd.Series) -> np.ndarray:
     """``values.dropna().astype(str).map(table)`` for a few rows: one lookup in the
     table's (cached) index hash instead of pandas' per-call machinery."""
     out = np.full(len(values), np.nan, dtype=np.float32)
-    present = [(i, str(v)) for i, v in enumerate(values.tolist()) if v is not None and not checknull(v)]
+    present = [(i, str(v)) for i, v in enumerate(values) if v is not None and not checknull(v)]
     if present and len(table):
         where = table.index.get_indexer([text for _, text in present])
         found = where >= 0

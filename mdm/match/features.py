@@ -112,7 +112,7 @@ def _prepare_small(df: pd.DataFrame, rules: MatchRules) -> pd.DataFrame:
 
 def prepare_columns(columns: dict, index: pd.Index, rules: MatchRules) -> dict:
     """Add every rule feature to ``columns`` (name -> list of cleaned text
-    values, or a Series for other dtypes); the small-frame path of ``prepare``."""
+    values, or a Series or array for other dtypes); the small-frame path of ``prepare``."""
     n = len(index)
     for name, spec in rules.features.items():
         inputs = [columns.get(column, None) for column in spec.inputs]
@@ -122,7 +122,10 @@ def prepare_columns(columns: dict, index: pd.Index, rules: MatchRules) -> dict:
             columns[name] = scalar(*(v if v is not None else [np.nan] * n for v in inputs), **spec.params)
             continue
         series_inputs = [
-            v if isinstance(v, pd.Series) else pd.Series(v, index=index, dtype=object) if v is not None else pd.Series(None, index=index, dtype=object)
+            v if isinstance(v, pd.Series)
+            else pd.Series(v, index=index, dtype=object) if isinstance(v, list)
+            else pd.Series(v, index=index) if v is not None  # a typed array
+            else pd.Series(None, index=index, dtype=object)
             for v in inputs
         ]
         result = feature_functions[spec.fn](*series_inputs, **spec.params)
@@ -160,9 +163,9 @@ def _frame_of_blocks(block: np.ndarray, listed: list[int], columns: dict, names:
         if isinstance(values, list):
             continue
         if isinstance(values.dtype, pd.DatetimeTZDtype):
-            blocks.append(make_block(values.array, placement=[j], ndim=2))
+            blocks.append(make_block(values.array if isinstance(values, pd.Series) else values, placement=[j], ndim=2))
         elif isinstance(values.dtype, np.dtype):
-            blocks.append(make_block(values.to_numpy().reshape(1, -1), placement=[j], ndim=2))
+            blocks.append(make_block(np.asarray(values).reshape(1, -1), placement=[j], ndim=2))
         else:
             raise TypeError(f"no block path for {values.dtype}")
     manager = BlockManager(blocks, [pd.Index(names, dtype=object), index])

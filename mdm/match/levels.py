@@ -21,6 +21,8 @@ and shared by all its threshold levels::
     def jaccard(values, left, right, cutoff=None): ...
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
@@ -239,10 +241,26 @@ def date_days(values, left, right, threshold):
     return out
 
 
+# Up to this many distinct values, plain Python: pandas' string methods cost more than the work.
+SMALL_VALUES = 256
+_DATE_PARTS = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
+
+
+def _date_parts(values) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day texts of each value (None where it is no date) and whether it is one:
+    what ``str.extract`` of ``_DATE_PARTS`` over ``astype(str)`` gives."""
+    found = [_DATE_PARTS.match(str(v)) for v in values]
+    parts = np.array([m.groups() if m else (None, None, None) for m in found], dtype=object).reshape(len(found), 3)
+    return parts[:, 0], parts[:, 1], parts[:, 2], np.array([m is not None for m in found], dtype=bool)
+
+
 @register("date_transposed")
 def date_transposed(values, left, right, threshold=None):
     """Same year, day and month swapped: 1980-03-07 vs 1980-07-03."""
-    parts = pd.Series(values, dtype=object).astype(str).str.extract(r"^(\d{4})-?(\d{2})-?(\d{2})")
-    y, m, d = (parts[i].to_numpy(dtype=object) for i in range(3))
-    valid = parts.notna().all(axis=1).to_numpy()
+    if len(values) <= SMALL_VALUES:
+        y, m, d, valid = _date_parts(values)
+    else:
+        parts = pd.Series(values, dtype=object).astype(str).str.extract(_DATE_PARTS.pattern)
+        y, m, d = (parts[i].to_numpy(dtype=object) for i in range(3))
+        valid = parts.notna().all(axis=1).to_numpy()
     return valid[left] & valid[right] & (y[left] == y[right]) & (m[left] == d[right]) & (d[left] == m[right])

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session, defer
 
+from mdm.match.framecols import column_array
 from mdm.ids import new_event_ids, new_golden_ids
 from mdm.publish.outbox import changed_attributes, outbox_row
 from mdm.resolve.assign import assign_golden_ids
@@ -340,7 +341,7 @@ def _clusters(labels: pd.Series) -> dict[Hashable, list[int]]:
 
 def _column_dict(frame: pd.DataFrame, column: str) -> dict:
     """``frame[column].to_dict()`` (record id -> value, Python scalars) without boxing value by value."""
-    return dict(zip(frame.index.tolist(), column_values(frame[column])))
+    return dict(zip(frame.index.tolist(), column_values(column_array(frame, column))))
 
 
 GOLDEN_COLUMNS = ("id", "domain", "version", "status", "merged_into", "attributes", "lineage", "created_at",

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mdm.match.framecols import column_array
 from mdm.models.fields import CANONICAL_FIELDS
 from mdm.publish.outbox import changed_attributes, event_type, outbox_row
 from mdm.store.jsonenc import dumps
@@ -30,7 +31,7 @@ Built = dict[Hashable, tuple[dict[str, Any], dict[str, Any]]]
 def member_records(domain: str, frame: pd.DataFrame) -> dict[int, MemberRecord]:
     fields = [f for f in CANONICAL_FIELDS[domain] if f in frame.columns]
     # Column by column, with the values ``frame.to_dict("records")`` gives (Python scalars).
-    columns = {c: column_values(frame[c]) for c in [*fields, "system", "source_key", "version", "updated_at"]}
+    columns = {c: column_values(column_array(frame, c)) for c in [*fields, "system", "source_key", "version", "updated_at"]}
     filled = [(f, [not _empty(v) for v in columns[f]], columns[f]) for f in fields]
     out = {}
     validate = MemberRecord.model_validate
@@ -54,9 +55,10 @@ def member_records(domain: str, frame: pd.DataFrame) -> dict[int, MemberRecord]:
 _NATIVE = frozenset({str, int, float, bool, type(None), pd.Timestamp})
 
 
-def column_values(series: pd.Series) -> list:
-    """``series``' values as ``DataFrame.to_dict("records")`` gives them: as iterating the column
-    gives them, and for an object or extension column boxed by ``maybe_box_native``."""
+def column_values(series) -> list:
+    """``series``' values (a Series, or a column's array: ``framecols.column_array``) as
+    ``DataFrame.to_dict("records")`` gives them: as iterating the column gives them, and
+    for an object or extension column boxed by ``maybe_box_native``."""
     # A numpy-backed column iterates as its ``tolist`` gives it (Python scalars, Timestamps).
     values = series.tolist() if isinstance(series.dtype, np.dtype) else list(series)
     boxed = series.dtype == object or isinstance(series.dtype, ExtensionDtype)
@@ -230,7 +232,8 @@ def _sources(frame: pd.DataFrame, clusters: Mapping[Hashable, list[int]]) -> dic
     wanted = member_ids(clusters)
     if len(frame) != len(wanted):
         frame = frame.loc[wanted, ["system", "source_key"]]
-    return dict(zip(frame.index.tolist(), zip(column_values(frame["system"]), column_values(frame["source_key"]))))
+    systems, keys = column_values(column_array(frame, "system")), column_values(column_array(frame, "source_key"))
+    return dict(zip(frame.index.tolist(), zip(systems, keys)))
 
 
 def pinned_overrides(session: Session, golden_ids: list[str]) -> dict[str, dict[str, Override]]:

@@ -277,3 +277,39 @@ def test_bucket_order_is_a_permutation_grouped_by_left_then_right_bucket(pairs):
     shift = max(int(max(left.max(), right.max())).bit_length() - BUCKET_BITS, 0)
     buckets = list(zip((left[order] >> shift).tolist(), (right[order] >> shift).tolist()))
     assert buckets == sorted(buckets)
+
+
+_DATE_TEXTS = st.one_of(
+    st.none(),
+    st.dates().map(lambda d: d.isoformat()),
+    st.dates().map(lambda d: d.strftime("%Y%m%d")),
+    st.text("0123456789-T: ", max_size=12),
+    st.integers(0, 99999999),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_DATE_TEXTS, min_size=1, max_size=30), st.data())
+def test_date_transposed_on_a_few_values_equals_the_pandas_path(values, data):
+    """The plain-Python path small batches take gives what ``str.extract`` gives."""
+    from mdm.match import levels
+
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, len(values) - 1), st.integers(0, len(values) - 1)), min_size=1))
+    left, right = (np.array(side, dtype=np.int64) for side in zip(*pairs))
+    array = np.array(values, dtype=object)
+    small = levels.date_transposed(array, left, right)
+    saved = levels.SMALL_VALUES
+    levels.SMALL_VALUES = -1
+    try:
+        vectorized = levels.date_transposed(array, left, right)
+    finally:
+        levels.SMALL_VALUES = saved
+    assert small.tolist() == vectorized.tolist()
+    assert small[0] == (values[left[0]] is not None and _swapped(str(values[left[0]]), str(values[right[0]])))
+
+
+def _swapped(a: str, b: str) -> bool:
+    import re
+
+    ma, mb = (re.match(r"^(\d{4})-?(\d{2})-?(\d{2})", v) for v in (a, b))
+    return bool(ma and mb) and ma[1] == mb[1] and ma[2] == mb[3] and ma[3] == mb[2]
