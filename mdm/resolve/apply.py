@@ -68,7 +68,7 @@ def xref_rows(session: Session, domain: str, record_ids: list[int] | None) -> di
         rows = session.execute(_XREF_OF_DOMAIN, {"domain": domain}).all()
     else:
         for chunk in _chunks(sorted(record_ids)):
-            rows.extend(session.execute(ids_statement(session, _XREF_OF_RECORDS), {"domain": domain, "ids": chunk}).all())
+            rows.extend(session.connection().execute(ids_statement(session, _XREF_OF_RECORDS), {"domain": domain, "ids": chunk}).all())
     return {rid: (gid, (_naive(linked), rid)) for rid, gid, linked in rows}
 
 
@@ -94,7 +94,7 @@ def _naive(value: datetime) -> datetime:
 def members_of(session: Session, golden_ids: list[str]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for chunk in _chunks(sorted(golden_ids)):
-        for rid, gid in session.execute(ids_statement(session, _MEMBERS_OF), {"ids": chunk}):
+        for rid, gid in session.connection().execute(ids_statement(session, _MEMBERS_OF), {"ids": chunk}):
             out.setdefault(gid, []).append(rid)
     return out
 
@@ -103,7 +103,7 @@ def member_xref_rows(session: Session, golden_ids: list[str]) -> dict[int, tuple
     """``xref_rows`` of every member of ``golden_ids`` (record id -> (golden id, seniority))."""
     rows = []
     for chunk in _chunks(sorted(golden_ids)):
-        rows.extend(session.execute(ids_statement(session, _XREF_OF_GOLDEN), {"ids": chunk}).all())
+        rows.extend(session.connection().execute(ids_statement(session, _XREF_OF_GOLDEN), {"ids": chunk}).all())
     return {rid: (gid, (_naive(linked), rid)) for rid, gid, linked in rows}
 
 
@@ -309,7 +309,7 @@ def apply_clusters(
             )
     # Records deleted at the source leave the xref.
     for chunk in _chunks(sorted(set(removed) & set(current))):
-        session.execute(ids_statement(session, _DELETE_XREF), {"ids": chunk})
+        session.connection().execute(ids_statement(session, _DELETE_XREF), {"ids": chunk})
     stats.golden_of = {rid: gid_of_label[label] for label, members in clusters.items() for rid in members}
     return stats
 
@@ -431,7 +431,7 @@ def _write_xref(session, domain, systems, keys, clusters, gid_of_label, current,
             rows.append((rid, gid, domain, systems[rid], keys[rid], how, prob, stamp))
     stale = sorted(set(changed_ids) & set(current))
     for chunk in _chunks(stale):
-        session.execute(ids_statement(session, _DELETE_XREF), {"ids": chunk})
+        session.connection().execute(ids_statement(session, _DELETE_XREF), {"ids": chunk})
     if deferred is not None:
         deferred.extend(rows)
         return

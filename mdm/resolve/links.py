@@ -72,7 +72,7 @@ def remove_links(session: Session, decision_id: int) -> list[int]:
 def links_present(session: Session) -> tuple[bool, bool]:
     """Whether any cannot-link, and any must-link, exists at all. Most stores
     have few or none: then a run skips looking them up per record."""
-    cannot, must = session.execute(_ANY_LINKS).one()
+    cannot, must = session.connection().execute(_ANY_LINKS).one()
     return bool(cannot), bool(must)
 
 

@@ -94,7 +94,7 @@ def _limited_lookup(session: Session, hashes: dict[tuple[str, str], int], caps: 
         params: dict[str, object] = {}
         for i, block in enumerate(part):
             params.update({f"h{i}": hashes[block], f"c{i}": caps[block[0]]})
-        for i, rid in session.execute(_union_of_limited(len(part)), params):
+        for i, rid in session.connection().execute(_union_of_limited(len(part)), params):
             found.setdefault(part[i], []).append(rid)
     return found
 
@@ -120,7 +120,7 @@ def _full_lookup(session: Session, hashes: dict[tuple[str, str], int]) -> dict:
     values = sorted(blocks_of)
     found: dict[tuple[str, str], list[int]] = {}
     for start in range(0, len(values), CHUNK):
-        for value, rid in session.execute(
+        for value, rid in session.connection().execute(
             select(BlockingKey.key_hash, BlockingKey.record_id).where(BlockingKey.key_hash.in_(values[start : start + CHUNK]))
         ):
             for block in blocks_of[value]:

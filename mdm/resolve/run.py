@@ -115,7 +115,7 @@ _PENDING = select(SourceRecord.id, SourceRecord.deleted).where(
 _MODEL_HEAD = select(MatchModelRow.trained_at, MatchModelRow.rules_hash).where(MatchModelRow.domain == bindparam("domain"))
 _CANDIDATES_OF = ids_statements(lambda ids: select(
     MatchCandidate.id, MatchCandidate.left_record_id, MatchCandidate.right_record_id, MatchCandidate.status,
-    MatchCandidate.kind,
+    MatchCandidate.kind, MatchCandidate.match_weight, MatchCandidate.match_probability, MatchCandidate.explanation,
 ).where(or_(ids(MatchCandidate.left_record_id), ids(MatchCandidate.right_record_id))))
 _STORED_PAIRS = ids_statements(lambda lefts: select(MatchCandidate.left_record_id, MatchCandidate.right_record_id).where(
     MatchCandidate.domain == bindparam("domain"), lefts(MatchCandidate.left_record_id)), name="lefts")
@@ -137,7 +137,7 @@ _MODELS: dict[str, tuple[str, tuple[MatchModel, dict[str, pd.Series], str], list
 
 
 def load_model(session: Session, domain: str) -> tuple[MatchModel, dict[str, pd.Series], str] | None:
-    head = session.execute(_MODEL_HEAD, {"domain": domain}).first()
+    head = session.connection().execute(_MODEL_HEAD, {"domain": domain}).first()
     if head is None:
         return None
     stamp = f"{head.trained_at.isoformat()}|{head.rules_hash}"
@@ -637,31 +637,41 @@ def _store_review(
     """Supersede the pending candidates this run re-decided, then store ``rows``.
 
     Re-decided: a pair with a record in ``touching``, or both records in
-    ``among`` (``touching`` None: the caller superseded them already).
+    ``among`` (``touching`` None: the caller superseded them already). A
+    pending candidate ``rows`` repeats as it stands (same score and
+    explanation) is left as it is.
     ``existing``: the domain's stored (left, right) pairs when the caller
     has them (kept up to date here); else they are looked up for ``rows``."""
     ids = [] if touching is None else sorted(touching | among)
-    stale: list[int] = []
+    pending: dict[tuple[int, int], tuple] = {}  # (left, right) -> (id, weight, probability, explanation)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         # Looked up by record (indexed), filtered here: the status index would scan every pending pair.
-        for cid, lo, hi, status, kind in session.execute(ids_statement(session, _CANDIDATES_OF), {"ids": chunk}):
+        for cid, lo, hi, status, kind, *stored in session.connection().execute(
+                ids_statement(session, _CANDIDATES_OF), {"ids": chunk}):
             if status == "pending" and kind == "match" and (lo in touching or hi in touching or (lo in among and hi in among)):
-                stale.append(cid)
+                pending[(lo, hi)] = (cid, *stored)
+    keys = {(r["left_record_id"], r["right_record_id"]) for r in rows}
+    if pending and rows:
+        # A pair re-decided as it stands (re-clustering a large golden record re-decides all its
+        # pairs, most of them unchanged) keeps its row: not superseded and queued again.
+        rows = [r for r in rows if not _same_candidate(r, pending)]
+    stale = sorted(cid for cid, *_ in pending.values())
     for start in range(0, len(stale), CHUNK):
         # Built here, with the ids as literals: candidates a steward action loaded are updated in the session too.
         session.execute(
-            update(MatchCandidate).where(MatchCandidate.id.in_(sorted(set(stale))[start : start + CHUNK]))
+            update(MatchCandidate).where(MatchCandidate.id.in_(stale[start : start + CHUNK]))
             .values(status="superseded", decided_at=now)
         )
     if not rows:
-        return 0
-    keys = {(r["left_record_id"], r["right_record_id"]) for r in rows}
+        if existing is not None:
+            existing |= keys
+        return len(keys)
     if existing is None:
         existing = set()
         for start in range(0, len(rows), CHUNK):
             lefts = [r["left_record_id"] for r in rows[start : start + CHUNK]]
-            existing.update(session.execute(ids_statement(session, _STORED_PAIRS), {"domain": domain, "lefts": lefts}).all())
+            existing.update(session.connection().execute(ids_statement(session, _STORED_PAIRS), {"domain": domain, "lefts": lefts}).all())
     fresh = [r for r in rows if (r["left_record_id"], r["right_record_id"]) not in existing]
     again = [r for r in rows if (r["left_record_id"], r["right_record_id"]) in existing]
     _insert_candidates(session, fresh, now)
@@ -682,6 +692,16 @@ def _store_review(
              for r in again],
         )
     return len(keys)
+
+
+def _same_candidate(row: dict, pending: dict[tuple[int, int], tuple]) -> bool:
+    """Whether ``row`` is its pair's pending candidate as stored (which then leaves ``pending``)."""
+    pair = (row["left_record_id"], row["right_record_id"])
+    stored = pending.get(pair)
+    if stored is None or stored[1:] != (row["match_weight"], row["match_probability"], row["explanation"]):
+        return False
+    del pending[pair]
+    return True
 
 
 def _finish(
@@ -728,7 +748,7 @@ def _key_writes(
         else:
             ids = [*pending, *removed]
             for start in range(0, len(ids), CHUNK):
-                session.execute(ids_statement(session, _DROP_KEYS), {"ids": ids[start : start + CHUNK]})
+                session.connection().execute(ids_statement(session, _DROP_KEYS), {"ids": ids[start : start + CHUNK]})
             # The pending records' keys were worked out to find their neighbours: no need to slice the frame.
             refresh = frame if pending_keys is not None else frame.loc[frame.index.intersection(pending)]
         if len(refresh):
@@ -753,4 +773,4 @@ def _mark_matched(session, pending: list[int], removed: list[int], bulk: bool = 
             update_ids(session, SourceRecord, "matched_version = version", done)
         return
     for start in range(0, len(done), CHUNK):
-        session.execute(ids_statement(session, _MARK_MATCHED), {"ids": done[start : start + CHUNK]})
+        session.connection().execute(ids_statement(session, _MARK_MATCHED), {"ids": done[start : start + CHUNK]})

@@ -32,4 +32,4 @@ def keep_version_lineage(session: Session, golden_ids: Iterable[str]) -> None:
     """Copy the lineage of ``golden_ids`` into their versions that read it through (before it changes)."""
     ids = sorted(set(golden_ids))
     for start in range(0, len(ids), CHUNK):
-        session.execute(ids_statement(session, _KEEP), {"ids": ids[start : start + CHUNK]})
+        session.connection().execute(ids_statement(session, _KEEP), {"ids": ids[start : start + CHUNK]})
