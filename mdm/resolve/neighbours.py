@@ -89,12 +89,18 @@ def _limited_lookup(session: Session, hashes: dict[tuple[str, str], int], caps: 
     rows each: enough to tell whether the block, with the pending records, exceeds its limit."""
     found: dict[tuple[str, str], list[int]] = {}
     blocks = list(hashes)
+    conn = session.connection()
+    # sqlite3 takes the statement's named parameters as they are: the hundreds of ids of a few
+    # full blocks come back as plain tuples, not as SQLAlchemy rows.
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
     for start in range(0, len(blocks), BLOCKS_PER_STATEMENT):
         part = blocks[start : start + BLOCKS_PER_STATEMENT]
         params: dict[str, object] = {}
         for i, block in enumerate(part):
             params.update({f"h{i}": hashes[block], f"c{i}": caps[block[0]]})
-        for i, rid in session.connection().execute(_union_of_limited(len(part)), params):
+        statement = _union_of_limited(len(part))
+        rows = raw.execute(statement.text, params).fetchall() if raw is not None else conn.execute(statement, params).all()
+        for i, rid in rows:
             found.setdefault(part[i], []).append(rid)
     return found
 

@@ -97,7 +97,18 @@ class MatchReport:
 
 
 def rules_hash(rules: MatchRules) -> str:
-    return hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
+    # Every run asks (0.2 ms to dump the rules); the rules are frozen, so the digest is kept per object.
+    found = _DIGESTS.get(id(rules))
+    if found is not None and found[0] is rules:
+        return found[1]
+    digest = hashlib.sha256(rules.model_dump_json().encode()).hexdigest()
+    if len(_DIGESTS) >= 16:
+        _DIGESTS.pop(next(iter(_DIGESTS)), None)
+    _DIGESTS[id(rules)] = (rules, digest)  # the rules held: their id is not reused while cached
+    return digest
+
+
+_DIGESTS: dict[int, tuple[MatchRules, str]] = {}
 
 
 def pending_records(session: Session, domain: str) -> tuple[list[int], list[int]]:
