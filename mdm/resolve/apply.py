@@ -15,7 +15,7 @@ import numpy as np
 import orjson
 import pandas as pd
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from mdm.match.framecols import column_array
 from mdm.ids import new_event_ids, new_golden_ids
@@ -82,8 +82,9 @@ _MEMBERS_OF = ids_statements(lambda ids: select(Xref.record_id, Xref.golden_id).
 _DELETE_XREF = ids_statements(
     lambda ids: delete(Xref).where(ids(Xref.record_id)).execution_options(synchronize_session=False))
 _GOLDEN_ROWS = ids_statements(lambda ids: select(GoldenRecord).where(ids(GoldenRecord.id)))
-_GOLDEN_ROWS_NO_LINEAGE = ids_statements(
-    lambda ids: select(GoldenRecord).where(ids(GoldenRecord.id)).options(defer(GoldenRecord.lineage)))
+_GOLDEN_HEADS = ids_statements(lambda ids: select(
+    GoldenRecord.id, GoldenRecord.version, GoldenRecord.status, GoldenRecord.attributes, GoldenRecord.created_at,
+).where(ids(GoldenRecord.id)))
 
 
 def _naive(value: datetime) -> datetime:
@@ -123,13 +124,32 @@ class KnownLinks:
         return out
 
 
-def golden_rows(session: Session, golden_ids: list[str], lineage: bool = True) -> dict[str, GoldenRecord]:
-    """The golden rows by id. ``lineage=False`` leaves the (large) lineage to be
-    loaded on first access: only a retired record's is copied into its version."""
-    out: dict[str, GoldenRecord] = {}
-    query = _GOLDEN_ROWS if lineage else _GOLDEN_ROWS_NO_LINEAGE
+def golden_heads(session: Session, golden_ids: list[str]) -> dict[str, Any]:
+    """What ``apply_clusters`` reads of the golden rows (id, version, status, attributes, created_at)
+    by id, as plain rows: loading ORM objects cost more than the query (0.7 ms a merge)."""
+    out: dict[str, Any] = {}
+    conn = session.connection()
     for chunk in _chunks(sorted(golden_ids)):
-        for row in session.execute(ids_statement(session, query), {"ids": chunk}).scalars():
+        for row in conn.execute(ids_statement(conn, _GOLDEN_HEADS), {"ids": chunk}):
+            out[row.id] = row
+    return out
+
+
+def _expire_loaded(session: Session, golden_ids: list[str]) -> None:
+    """Expire the golden records among ``golden_ids`` the session holds (a caller's, loaded before
+    the run): their rows were rewritten in plain SQL, behind the ORM's back."""
+    identity = session.identity_map
+    for gid in golden_ids:
+        loaded = identity.get(session.identity_key(GoldenRecord, gid))
+        if loaded is not None:
+            session.expire(loaded)
+
+
+def golden_rows(session: Session, golden_ids: list[str]) -> dict[str, GoldenRecord]:
+    """The golden records (ORM objects) by id."""
+    out: dict[str, GoldenRecord] = {}
+    for chunk in _chunks(sorted(golden_ids)):
+        for row in session.execute(ids_statement(session, _GOLDEN_ROWS), {"ids": chunk}).scalars():
             out[row.id] = row
     return out
 
@@ -178,7 +198,7 @@ def apply_clusters(
     if stray:
         raise ValueError(f"records {sorted(stray)[:10]} belong to affected golden records but are not in the frame")
     # Lineage is not read: a retired record keeps its own, and its versions copy it (``keep_version_lineage``).
-    existing = golden_rows(session, involved, lineage=False)
+    existing = golden_heads(session, involved)
     clusters = _clusters(labels)
     assignment = assign_golden_ids(
         clusters, current, {g: (r.created_at, g) for g, r in existing.items()}, previous_members=previous,
@@ -278,8 +298,7 @@ def apply_clusters(
                                stamp, why))
             stats.changed_attributes.update(built.changed)
             _insert_golden(session, new_rows, updates, versions, events)
-            for row in updates:
-                session.expire(existing[row[-1]])
+            _expire_loaded(session, [row[-1] for row in updates])
             # The slice's xref rows too, while the workers build the next slices (a large bulk
             # write on SQLite keeps them for one sorted insert after the last slice).
             _write_xref(session, domain, systems, keys, part, gid_of_label, current, decided_by, now, deferred)
@@ -300,6 +319,7 @@ def apply_clusters(
             stats.deleted += 1
 
     _write_golden(session, [], updates, versions, events)
+    _expire_loaded(session, [row["id"] for row in updates])
     if aliases:
         bulk_insert(session, GoldenAlias, aliases)
         # Aliases of a retired id follow it to the new survivor.
@@ -396,7 +416,7 @@ def _causes(frame: pd.DataFrame, labels: pd.Series) -> dict:
     return ordered.groupby("label")["cid"].last().to_dict()
 
 
-def _retire(row: GoldenRecord, change, survivor, now, correlation_id, domain, updates, versions, events) -> None:
+def _retire(row, change, survivor, now, correlation_id, domain, updates, versions, events) -> None:
     version = row.version + 1
     status = "merged" if change == "merged" else "deleted"
     # Attributes and lineage stay as they are: the retiring version reads the lineage through.
