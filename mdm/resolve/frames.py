@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import orjson
 import pandas as pd
 from pandas.core.arrays import DatetimeArray
 from sqlalchemy import and_, bindparam, select
@@ -89,10 +90,26 @@ def _current_rows(session: Session, domain: str, record_ids: list[int] | None) -
         return conn.execute(_CURRENT.order_by(SourceRecord.id), {"domain": domain}).all()
     rows = []
     ids = sorted(set(record_ids))
+    if conn.dialect.name == "sqlite":
+        return _current_rows_sqlite(conn, domain, ids)
     for start in range(0, len(ids), ID_CHUNK):
         rows.extend(conn.execute(ids_statement(conn, _CURRENT_OF), {"domain": domain, "ids": ids[start : start + ID_CHUNK]}).all())
     rows.sort(key=lambda r: r[0])
     return rows
+
+
+def _current_rows_sqlite(conn, domain: str, ids: list[int]) -> list[tuple]:
+    """``_current_rows`` of ``ids`` on SQLite, from the driver: the ids as one JSON array, the
+    document through orjson and the timestamps through ``fromisoformat``, the values SQLAlchemy's
+    result processing gives (a third of an incremental run's read of its hundred neighbours)."""
+    cursor = conn.connection.driver_connection.execute(_CURRENT_OF_JSON_IDS, (domain, orjson.dumps(ids).decode()))
+    return [(rid, system, key, version, loads(fields), _stored_time(changed), _stored_time(loaded), correlation)
+            for rid, system, key, version, fields, changed, loaded, correlation in cursor.fetchall()]
+
+
+def _stored_time(text: str | None) -> datetime | None:
+    # SQLite's DATETIME text, naive (UTC), as SQLAlchemy parses it.
+    return None if text is None else datetime.fromisoformat(text)
 
 
 # Built once: building the statement per call costs about as much as running it
@@ -115,6 +132,12 @@ _CURRENT = (
     .where(SourceRecord.domain == bindparam("domain"), SourceRecord.deleted.is_(False))
 )
 _CURRENT_OF = ids_statements(lambda ids: _CURRENT.where(ids(SourceRecord.id)))
+_CURRENT_OF_JSON_IDS = (
+    "SELECT r.id, r.system, r.source_key, r.version, v.fields, v.source_updated_at, v.loaded_at, v.correlation_id "
+    f"FROM {SourceRecord.__tablename__} AS r JOIN {SourceRecordVersion.__tablename__} AS v "
+    "ON v.record_id = r.id AND v.version = r.version "
+    "WHERE r.domain = ? AND r.deleted = 0 AND r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id"
+)
 
 
 # Up to this many rows, text-only records skip ``DataFrame.from_records`` (its

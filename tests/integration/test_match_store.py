@@ -367,6 +367,30 @@ def test_prepared_records_equal_prepare_of_current_records(shared):
             assert list(got.columns) == list(expected.columns) and len(got) == len([i for i in picked if i > 0])
 
 
+def test_records_read_by_id_from_sqlites_driver_equal_sqlalchemys_rows(shared):
+    """On SQLite an incremental run reads its records straight from the driver: the very
+    values SQLAlchemy's statement gives, deleted records and unknown ids left out (on
+    PostgreSQL the read is that statement's)."""
+    from mdm.resolve import frames
+    from mdm.store.statements import ids_statement
+
+    with shared.session() as s:
+        conn = s.connection()
+        ids = s.scalars(select(SourceRecord.id).where(SourceRecord.domain == "customer").order_by(SourceRecord.id)).all()
+        picked = [ids[0], ids[9], *ids[::11][:150], -5, ids[3]]
+        gone = ids[9]
+        conn.execute(update(SourceRecord).where(SourceRecord.id == gone).values(deleted=True))
+        try:
+            expected = [tuple(r) for r in conn.execute(ids_statement(conn, frames._CURRENT_OF),
+                                                        {"domain": "customer", "ids": sorted(set(picked))})]
+            got = frames._current_rows(s, "customer", picked)
+        finally:
+            s.rollback()
+    assert got == sorted(expected) and gone not in [r[0] for r in got]
+    assert [type(v) for v in got[0]] == [type(v) for v in expected[0]]
+    assert any(r[5] is not None for r in got)  # source change times parsed too, not only load times
+
+
 def test_a_bulk_run_leaves_planner_statistics_on_postgresql(store):
     """After a bulk run PostgreSQL has statistics of what it wrote, so the first
     incremental runs are not planned for the near-empty tables of before the load."""
