@@ -30,12 +30,6 @@ def column_list(df: pd.DataFrame, column: str) -> list | None:
     return None if values is None else values.tolist()
 
 
-def column_dtype(df: pd.DataFrame, column: str):
-    """``df[column].dtype``; None when ``df`` lacks the column."""
-    values = column_array(df, column)
-    return None if values is None else values.dtype
-
-
 def object_column(df: pd.DataFrame, column: str) -> np.ndarray:
     """``column_or_null(df, column).to_numpy(dtype=object)``: all None when ``df`` lacks the column."""
     values = column_array(df, column)

@@ -139,6 +139,8 @@ def _expire_loaded(session: Session, golden_ids: list[str]) -> None:
     """Expire the golden records among ``golden_ids`` the session holds (a caller's, loaded before
     the run): their rows were rewritten in plain SQL, behind the ORM's back."""
     identity = session.identity_map
+    if not len(identity):  # the usual case: nothing loaded, nothing to look up (a bulk run updates 100,000s)
+        return
     for gid in golden_ids:
         loaded = identity.get(session.identity_key(GoldenRecord, gid))
         if loaded is not None:

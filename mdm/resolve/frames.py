@@ -88,10 +88,10 @@ def _current_rows(session: Session, domain: str, record_ids: list[int] | None) -
     conn = session.connection()
     if record_ids is None:
         return conn.execute(_CURRENT.order_by(SourceRecord.id), {"domain": domain}).all()
-    rows = []
     ids = sorted(set(record_ids))
     if conn.dialect.name == "sqlite":
         return _current_rows_sqlite(conn, domain, ids)
+    rows = []
     for start in range(0, len(ids), ID_CHUNK):
         rows.extend(conn.execute(ids_statement(conn, _CURRENT_OF), {"domain": domain, "ids": ids[start : start + ID_CHUNK]}).all())
     rows.sort(key=lambda r: r[0])
@@ -143,7 +143,6 @@ _CURRENT_OF_JSON_IDS = (
 # Up to this many rows, text-only records skip ``DataFrame.from_records`` (its
 # fixed cost dominates for the handful of rows an incremental run reads).
 SMALL_ROWS = 256
-_TYPED = frozenset({"version", "updated_at", "loaded_at"})
 
 
 def records_frame(domain: str, rows) -> pd.DataFrame:
@@ -237,8 +236,8 @@ _UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
 
 
 def _typed_arrays(columns: dict) -> None:
-    """The small path's typed columns (``_TYPED``) as arrays, with the dtypes
-    ``pd.Series`` would infer from the values (int64; UTC timestamps in ns)."""
+    """The small path's typed columns (version, updated_at, loaded_at) as arrays, with the
+    dtypes ``pd.Series`` would infer from the values (int64; UTC timestamps in ns)."""
     columns["version"] = np.array(columns["version"], dtype=np.int64)
     for name in ("updated_at", "loaded_at"):
         columns[name] = _utc_array(columns[name])

@@ -114,6 +114,8 @@ _DIGESTS: dict[int, tuple[MatchRules, str]] = {}
 def pending_records(session: Session, domain: str) -> tuple[list[int], list[int]]:
     """(live records with a version not yet matched, deleted records not yet removed)."""
     live, removed = [], []
+    # Through the session, not its connection: its autoflush writes what a caller added first
+    # (a steward's link or override). The run's later reads go to the connection, past the ORM.
     for rid, deleted in session.execute(_PENDING, {"domain": domain}):
         (removed if deleted else live).append(rid)
     return live, removed
