@@ -40,6 +40,10 @@ PARALLEL_COMPARE_PAIRS = 200_000
 # A column's distinct value pairs span all chunks (``_Cache``) when at least
 # this share of a chunk's pairs reaches its first fuzzy level.
 RUN_DISTINCT_SHARE = 0.5
+# From this many pairs, a comparison most of whose pairs (sampled) reach a fuzzy level
+# is worked out per distinct pair of signatures (``_levels_by_signature``).
+SIGNATURE_PAIRS = 1_000_000
+SIGNATURE_SAMPLE = 65_536
 
 if TYPE_CHECKING:
     from mdm.match.rules import ComparisonSpec, MatchRules
@@ -140,9 +144,16 @@ class DistinctPairs:
     maps to ``missing``, the one index past them.
     """
 
-    def __init__(self, codes: np.ndarray, lp: np.ndarray, rp: np.ndarray, subset: np.ndarray | None = None):
+    def __init__(self, codes: np.ndarray, lp: np.ndarray, rp: np.ndarray, subset: np.ndarray | None = None,
+                 distinct: bool = False):
         a, b = (codes[lp], codes[rp]) if subset is None else (codes[lp[subset]], codes[rp[subset]])
         valid = (a >= 0) & (b >= 0)
+        if distinct:  # the caller's pairs of codes are distinct already: nothing to factorize
+            self.missing = int(np.count_nonzero(valid))
+            self._inverse = np.full(len(lp), self.missing, dtype=np.int32)
+            self._inverse[valid if subset is None else subset[valid]] = np.arange(self.missing, dtype=np.int32)
+            self.left, self.right = a[valid], b[valid]
+            return
         radix = np.int64(int(codes.max(initial=0)) + 1)
         key = np.minimum(a, b).astype(np.int64)
         key *= radix
@@ -210,9 +221,14 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules,
     out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
     caches = [_Cache() for _ in rules.comparisons]
     chunks = [(start, min(start + PAIR_CHUNK, len(lp))) for start in range(0, len(lp), PAIR_CHUNK)]
+    whole = {k for k, comparison in enumerate(rules.comparisons) if _by_signature(comparison, columns, lp, rp)}
 
     def run(k: int, todo: list[tuple[int, int]]) -> float:
         began = time.perf_counter()
+        if k in whole:  # all pairs at once, as the first chunk's task
+            if todo and todo[0][0] == 0:
+                out[:, k] = _levels_by_signature(rules.comparisons[k], columns, lp, rp)
+            todo = []
         for start, stop in todo:
             out[start:stop, k] = _levels_of(rules.comparisons[k], columns, lp, rp, start, stop, caches[k])
         if todo and todo[-1][1] == len(lp):
@@ -226,11 +242,11 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules,
             run(k, chunks)
         return out
     between = release_free_heap if len(lp) > LARGE_PAIRS else None
-    _first_chunks_then_rest(run, len(rules.comparisons), chunks, threads, between)
+    _first_chunks_then_rest(run, len(rules.comparisons), chunks, threads, between, leading=whole)
     return out
 
 
-def _first_chunks_then_rest(run, n: int, chunks: list, threads: int, between=None) -> None:
+def _first_chunks_then_rest(run, n: int, chunks: list, threads: int, between=None, leading=()) -> None:
     """``run(k, chunks)`` for every comparison k on ``threads`` threads: the
     first chunk of each comparison, in order, then the rest of each one as a
     single task, longest first by its first chunk's time (no wait for the
@@ -238,9 +254,10 @@ def _first_chunks_then_rest(run, n: int, chunks: list, threads: int, between=Non
     chunk left takes the rest of a comparison whose first chunk is done
     rather than waiting for all of them: at a million records one comparison's
     first chunk (the street's run-wide distinct pairs) outlasts all the small
-    ones by seconds. ``between`` runs once, after the last first chunk."""
+    ones by seconds. ``between`` runs once, after the last first chunk. The
+    comparisons in ``leading`` (each a long single task) start first."""
     lock = threading.Condition()
-    firsts = list(range(n))
+    firsts = sorted(range(n), key=lambda k: k not in leading)
     ready: list[tuple[float, int]] = []  # (-first chunk's time, k)
     state = {"running": 0, "error": None}
 
@@ -287,13 +304,94 @@ def _first_chunks_then_rest(run, n: int, chunks: list, threads: int, between=Non
 
 
 def _columns_of(rules: MatchRules) -> list[str]:
-    return list(dict.fromkeys(spec.column or c.field for c in rules.comparisons for spec in c.levels if spec.kind != ELSE))
+    return list(dict.fromkeys(column for c in rules.comparisons for column in _compared_columns(c)))
+
+
+def _compared_columns(comparison: ComparisonSpec) -> list[str]:
+    return list(dict.fromkeys(spec.column or comparison.field for spec in comparison.levels if spec.kind != ELSE))
+
+
+def _by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray, rp: np.ndarray) -> bool:
+    """Whether ``comparison`` is worked out per distinct pair of signatures: a large run
+    in which most pairs (in a sample) have two different values in its column, so that
+    most of them would walk every level down to the fuzzy ones."""
+    if len(lp) < SIGNATURE_PAIRS or not any(spec.kind not in (NULL, "exact", ELSE) for spec in comparison.levels):
+        return False
+    codes, _ = columns[comparison.field]
+    step = max(len(lp) // SIGNATURE_SAMPLE, 1)
+    a, b = codes[lp[::step]], codes[rp[::step]]
+    return float(np.mean((a >= 0) & (b >= 0) & (a != b))) >= RUN_DISTINCT_SHARE
+
+
+class _Signatures:
+    """One comparison's records by what it reads: records with the same codes in
+    every column it compares share a signature. ``of_record`` is each record's
+    signature, and ``signatures[column]`` gives (codes per signature, distinct
+    values) as ``ColumnCodes`` gives them per record. ``distinct`` holds the
+    columns whose codes differ between any two signatures (a single column)."""
+
+    def __init__(self, columns: ColumnCodes, names: list[str]):
+        self.values = {name: columns[name][1] for name in names}
+        if len(names) == 1:
+            codes, values = columns[names[0]]
+            self.of_record = codes + np.int32(1)  # 0: missing
+            self.count = len(values) + 1
+            self.codes = {names[0]: np.arange(-1, len(values), dtype=np.int32)}
+            self.distinct = set(names)
+            return
+        combined = np.zeros(len(columns.df), dtype=np.int64)
+        for name in names:
+            codes, values = columns[name]
+            combined *= len(values) + 1  # below records x values, once renumbered
+            combined += codes
+            combined += 1
+            combined = pd.factorize(combined)[0].astype(np.int64, copy=False)
+        self.count = int(combined.max(initial=-1)) + 1
+        first = np.empty(self.count, dtype=np.int64)
+        first[combined[::-1]] = np.arange(len(combined) - 1, -1, -1)  # each signature's first record
+        self.of_record = combined.astype(np.int32)
+        self.codes = {name: columns[name][0][first] for name in names}
+        self.distinct = set()
+
+    def __getitem__(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.codes[column], self.values[column]
+
+
+def _levels_by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray, rp: np.ndarray) -> np.ndarray:
+    """Levels of all pairs, each distinct (unordered) pair of signatures walked once.
+
+    At a million records 25M pairs hold 5-10M distinct pairs of names or streets:
+    the level walk then runs on those, and one gather gives each pair its level,
+    instead of every level's passes over every pair. The distinct pairs are found by
+    sorting (``intkeys.sorted_groups``), so they also come out grouped by value, in
+    the order rapidfuzz reads them fastest (``levels.bucket_order``)."""
+    signatures = _Signatures(columns, _compared_columns(comparison))
+    a, b = signatures.of_record[lp], signatures.of_record[rp]
+    key = np.minimum(a, b).astype(np.int64)
+    key *= signatures.count
+    key += np.maximum(a, b)
+    del a, b
+
+    def walk(distinct: np.ndarray) -> np.ndarray:
+        left, right = np.divmod(distinct, signatures.count)
+        return _levels_of(comparison, signatures, left, right, 0, len(left), _Cache(), signatures.distinct)
+
+    grouped = intkeys.sorted_groups(key)
+    if grouped is None:
+        codes, distinct = intkeys.factorize(key)
+        return walk(distinct)[codes]
+    del key
+    where, group, distinct = grouped
+    level = np.empty(len(lp), dtype=np.int8)
+    level[where] = walk(distinct)[group]
+    return level
 
 
 def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray, rp: np.ndarray,
-               start: int, stop: int, cache: _Cache) -> np.ndarray:
+               start: int, stop: int, cache: _Cache, distinct: set[str] = frozenset()) -> np.ndarray:
     """Levels of pairs ``start:stop``: walk the levels in order; each level
-    only sees pairs no earlier level took."""
+    only sees pairs no earlier level took. ``distinct``: columns whose pairs of
+    codes are distinct already (``_levels_by_signature``)."""
     chunk_l, chunk_r = lp[start:stop], rp[start:stop]
     level = np.full(len(chunk_l), len(comparison.levels) - 1, dtype=np.int8)
     todo = np.arange(len(chunk_l))
@@ -319,7 +417,7 @@ def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray,
                 if stop - start < len(lp) and len(todo) >= RUN_DISTINCT_SHARE * len(chunk_l):
                     cache.distinct[column] = DistinctPairs(codes, lp, rp)
                 else:
-                    local[column] = DistinctPairs(codes, chunk_l, chunk_r, todo)
+                    local[column] = DistinctPairs(codes, chunk_l, chunk_r, todo, distinct=column in distinct)
             if column in cache.distinct:  # indexed by the run's pairs
                 hit = _distinct_hits(spec, values, cache.distinct[column], todo + start, cache.results, cutoffs)
             else:  # by the chunk's

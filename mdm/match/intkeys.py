@@ -1,5 +1,9 @@
 """Distinct values of tens of millions of int64 keys (pairs coded as one integer).
 
+Non-negative keys with few enough bits are sorted, each with its position in
+its low bits: numpy sorts int64 with SIMD instructions, 25M keys in under
+half a second, and the distinct keys then come out in order. Otherwise:
+
 ``pd.factorize`` puts every key into one hash table. With tens of millions of
 keys the table is hundreds of megabytes and each probe misses the CPU caches.
 Split by a few bits of a mixed copy of the key, every part gets its own small
@@ -18,15 +22,22 @@ PARTITION_BITS = 8
 # An odd 64-bit constant (2^64 / golden ratio): multiplying by it moves every bit of the key
 # into the top bits, so parts are even in size however the keys cluster.
 _MIX = np.int64(-7046029254386353131)
+_STEP = 1 << 20
 
 
 def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct keys) as ``pd.factorize`` gives them for int64 ``keys``, except that
     the distinct keys (and so the codes) are numbered part by part: the same sets, another order."""
     keys = np.asarray(keys, dtype=np.int64)
-    if len(keys) < PARTITIONED_KEYS:
+    if len(keys) < max(PARTITIONED_KEYS, 1):
         codes, distinct = pd.factorize(keys)
         return codes.astype(np.int64, copy=False), distinct
+    grouped = sorted_groups(keys)
+    if grouped is not None:
+        where, group, distinct = grouped
+        codes = np.empty(len(keys), dtype=np.int64)
+        codes[where] = group
+        return codes, distinct
     order, bounds = _parts(keys)
     ordered = keys[order]
     codes = np.empty(len(keys), dtype=np.int64)
@@ -43,11 +54,42 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, np.concatenate(distinct) if distinct else keys[:0].copy()
 
 
+def sorted_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``keys`` sorted, as (where, group, distinct): the position in ``keys`` of each
+    key in sorted order, its distinct key's index (int32), and the distinct keys
+    ascending. None if a key is negative or a key and its position need more
+    than 64 bits: they are sorted as one uint64, the position in the low bits."""
+    n = len(keys)
+    if n == 0 or n >= 2**31:
+        return None
+    low, high = int(keys.min()), int(keys.max())
+    shift = max(n - 1, 1).bit_length()
+    if low < 0 or high.bit_length() + shift > 64:
+        return None
+    packed = np.left_shift(keys.astype(np.uint64), np.uint64(shift))
+    for start in range(0, n, _STEP):  # positions a block at a time: no n-long temporary
+        packed[start:start + _STEP] |= np.arange(start, min(start + _STEP, n), dtype=np.uint64)
+    packed.sort()
+    where = (packed & np.uint64((1 << shift) - 1)).view(np.int64)
+    np.right_shift(packed, np.uint64(shift), out=packed)
+    ordered = packed.view(np.int64)  # the keys, in order
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    distinct = ordered[starts]
+    del packed, ordered
+    group = np.cumsum(starts, dtype=np.int32)
+    group -= 1
+    return where, group, distinct
+
+
 def unique(keys: np.ndarray) -> np.ndarray:
-    """The distinct keys (in no particular order), as ``pd.unique`` finds them."""
+    """The distinct keys (ascending when there are many), as ``pd.unique`` finds them."""
     keys = np.asarray(keys, dtype=np.int64)
     if len(keys) < PARTITIONED_KEYS:
         return pd.unique(keys)
+    ordered = np.sort(keys)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
     order, bounds = _parts(keys)
     ordered = keys[order]
     del order

@@ -104,9 +104,9 @@ def test_distinct_pairs_over_the_whole_run_give_the_levels_of_one_chunk(febrl_su
     built = []
     original = compare.DistinctPairs.__init__
 
-    def spy(self, codes, lp, rp, subset=None):
+    def spy(self, codes, lp, rp, subset=None, **kwargs):
         built.append(subset is None)
-        original(self, codes, lp, rp, subset)
+        original(self, codes, lp, rp, subset, **kwargs)
 
     monkeypatch.setattr(compare.DistinctPairs, "__init__", spy)
     monkeypatch.setattr(compare, "PAIR_CHUNK", 5_000)

@@ -56,3 +56,31 @@ def test_empty_and_small_inputs(partitioned):
     codes, distinct = intkeys.factorize(np.empty(0, np.int64))
     assert len(codes) == 0 and len(distinct) == 0
     _same_as_pandas(np.array([5, 5, -1, 2**62, 5], dtype=np.int64))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**40), max_size=300), st.integers(1, 40))
+def test_sorted_factorize_of_non_negative_keys_matches_pandas(values, repeat):
+    import mdm.match.intkeys as module
+
+    saved = module.PARTITIONED_KEYS
+    module.PARTITIONED_KEYS = 0
+    try:
+        keys = np.array(values * 2, dtype=np.int64)[: len(values) + repeat]
+        _same_as_pandas(keys)
+        grouped = intkeys.sorted_groups(keys)
+        if len(keys):  # the sorted path was taken: distinct keys ascending, positions a permutation
+            where, group, distinct = grouped
+            assert np.all(np.diff(distinct) > 0)
+            assert sorted(where.tolist()) == list(range(len(keys)))
+            assert np.array_equal(distinct[group], keys[where])
+    finally:
+        module.PARTITIONED_KEYS = saved
+
+
+def test_keys_too_wide_to_sort_with_their_positions_fall_back_to_hashing(partitioned):
+    keys = np.array([2**62, 5, 2**62, 7], dtype=np.int64)  # 63 bits and 2 of position: over 64
+    assert intkeys.sorted_groups(keys) is None
+    assert intkeys.sorted_groups(np.array([-1, 3], dtype=np.int64)) is None
+    assert intkeys.sorted_groups(np.array([2**61, 3], dtype=np.int64)) is not None  # 62 + 1 bits
+    _same_as_pandas(keys)
