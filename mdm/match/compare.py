@@ -44,6 +44,7 @@ RUN_DISTINCT_SHARE = 0.5
 # is worked out per distinct pair of signatures (``_levels_by_signature``).
 SIGNATURE_PAIRS = 1_000_000
 SIGNATURE_SAMPLE = 65_536
+KEY_BLOCK = 1 << 20
 
 if TYPE_CHECKING:
     from mdm.match.rules import ComparisonSpec, MatchRules
@@ -366,24 +367,31 @@ def _levels_by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: n
     sorting (``intkeys.sorted_groups``), so they also come out grouped by value, in
     the order rapidfuzz reads them fastest (``levels.bucket_order``)."""
     signatures = _Signatures(columns, _compared_columns(comparison))
-    a, b = signatures.of_record[lp], signatures.of_record[rp]
-    key = np.minimum(a, b).astype(np.int64)
-    key *= signatures.count
-    key += np.maximum(a, b)
-    del a, b
-
-    def walk(distinct: np.ndarray) -> np.ndarray:
-        left, right = np.divmod(distinct, signatures.count)
-        return _levels_of(comparison, signatures, left, right, 0, len(left), _Cache(), signatures.distinct)
-
-    grouped = intkeys.sorted_groups(key)
+    key = np.empty(len(lp), dtype=np.int64)
+    for start in range(0, len(lp), KEY_BLOCK):  # a block at a time: no temporaries of every pair
+        a, b = signatures.of_record[lp[start:start + KEY_BLOCK]], signatures.of_record[rp[start:start + KEY_BLOCK]]
+        np.multiply(np.minimum(a, b), signatures.count, out=key[start:start + KEY_BLOCK], dtype=np.int64)
+        key[start:start + KEY_BLOCK] += np.maximum(a, b)
+    grouped = intkeys.sorted_groups(key, overwrite=True)
     if grouped is None:
         codes, distinct = intkeys.factorize(key)
-        return walk(distinct)[codes]
+        del key
+        return _walk_signatures(comparison, signatures, distinct)[codes]
     del key
     where, group, distinct = grouped
     level = np.empty(len(lp), dtype=np.int8)
-    level[where] = walk(distinct)[group]
+    level[where] = _walk_signatures(comparison, signatures, distinct)[group]
+    return level
+
+
+def _walk_signatures(comparison: ComparisonSpec, signatures: _Signatures, distinct: np.ndarray) -> np.ndarray:
+    """Levels of distinct signature pairs (``key = low * count + high``), a chunk at a time:
+    the walk's temporaries (string lists for rapidfuzz among them) scale with a chunk."""
+    level = np.empty(len(distinct), dtype=np.int8)
+    for start in range(0, len(distinct), PAIR_CHUNK):
+        left, right = np.divmod(distinct[start:start + PAIR_CHUNK], signatures.count)
+        level[start:start + PAIR_CHUNK] = _levels_of(comparison, signatures, left, right, 0, len(left), _Cache(),
+                                                     signatures.distinct)
     return level
 
 

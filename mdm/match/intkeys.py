@@ -54,11 +54,12 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, np.concatenate(distinct) if distinct else keys[:0].copy()
 
 
-def sorted_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def sorted_groups(keys: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``keys`` sorted, as (where, group, distinct): the position in ``keys`` of each
-    key in sorted order, its distinct key's index (int32), and the distinct keys
-    ascending. None if a key is negative or a key and its position need more
-    than 64 bits: they are sorted as one uint64, the position in the low bits."""
+    key in sorted order and its distinct key's index (both int32), and the distinct
+    keys ascending. None if a key is negative or a key and its position need more
+    than 64 bits: they are sorted as one uint64, the position in the low bits.
+    ``overwrite``: the keys' own buffer holds the sort (the caller drops them after)."""
     n = len(keys)
     if n == 0 or n >= 2**31:
         return None
@@ -66,21 +67,29 @@ def sorted_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     shift = max(n - 1, 1).bit_length()
     if low < 0 or high.bit_length() + shift > 64:
         return None
-    packed = np.left_shift(keys.astype(np.uint64), np.uint64(shift))
-    for start in range(0, n, _STEP):  # positions a block at a time: no n-long temporary
-        packed[start:start + _STEP] |= np.arange(start, min(start + _STEP, n), dtype=np.uint64)
+    packed = keys.view(np.uint64) if overwrite and keys.dtype == np.int64 else keys.astype(np.uint64)
+    mask = np.uint64((1 << shift) - 1)
+    for start, stop in _blocks(n):  # a block at a time: no temporaries of n keys
+        packed[start:stop] <<= np.uint64(shift)
+        packed[start:stop] |= np.arange(start, stop, dtype=np.uint64)
     packed.sort()
-    where = (packed & np.uint64((1 << shift) - 1)).view(np.int64)
-    np.right_shift(packed, np.uint64(shift), out=packed)
-    ordered = packed.view(np.int64)  # the keys, in order
+    where = np.empty(n, dtype=np.int32)
     starts = np.empty(n, dtype=bool)
     starts[0] = True
+    for start, stop in _blocks(n):
+        where[start:stop] = packed[start:stop] & mask
+        packed[start:stop] >>= np.uint64(shift)  # the keys, in order
+    ordered = packed.view(np.int64)
     np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
     distinct = ordered[starts]
     del packed, ordered
     group = np.cumsum(starts, dtype=np.int32)
     group -= 1
     return where, group, distinct
+
+
+def _blocks(n: int):
+    return ((start, min(start + _STEP, n)) for start in range(0, n, _STEP))
 
 
 def unique(keys: np.ndarray) -> np.ndarray:
