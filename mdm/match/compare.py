@@ -45,6 +45,9 @@ RUN_DISTINCT_SHARE = 0.5
 SIGNATURE_PAIRS = 1_000_000
 SIGNATURE_SAMPLE = 65_536
 KEY_BLOCK = 1 << 20
+# Up to this many (signature, signature) keys, a comparison's levels come from a table
+# over all of them: a country or a source system, whatever share of pairs differs.
+DENSE_SIGNATURE_KEYS = 1 << 22
 
 if TYPE_CHECKING:
     from mdm.match.rules import ComparisonSpec, MatchRules
@@ -314,9 +317,15 @@ def _compared_columns(comparison: ComparisonSpec) -> list[str]:
 
 def _by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray, rp: np.ndarray) -> bool:
     """Whether ``comparison`` is worked out per distinct pair of signatures: a large run
-    in which most pairs (in a sample) have two different values in its column, so that
-    most of them would walk every level down to the fuzzy ones."""
-    if len(lp) < SIGNATURE_PAIRS or not any(spec.kind not in (NULL, "exact", ELSE) for spec in comparison.levels):
+    with few enough signatures for a table of their pairs, or in which most pairs (in a
+    sample) have two different values in its column, so that most of them would walk
+    every level down to the fuzzy ones."""
+    if len(lp) < SIGNATURE_PAIRS:
+        return False
+    most = int(np.prod([len(columns[column][1]) + 1 for column in _compared_columns(comparison)], dtype=object))
+    if most * most <= DENSE_SIGNATURE_KEYS:
+        return True
+    if not any(spec.kind not in (NULL, "exact", ELSE) for spec in comparison.levels):
         return False
     codes, _ = columns[comparison.field]
     step = max(len(lp) // SIGNATURE_SAMPLE, 1)
@@ -367,6 +376,8 @@ def _levels_by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: n
     sorting (``intkeys.sorted_groups``), so they also come out grouped by value, in
     the order rapidfuzz reads them fastest (``levels.bucket_order``)."""
     signatures = _Signatures(columns, _compared_columns(comparison))
+    if signatures.count ** 2 <= DENSE_SIGNATURE_KEYS:
+        return _levels_by_table(comparison, signatures, lp, rp)
     key = np.empty(len(lp), dtype=np.int64)
     for start in range(0, len(lp), KEY_BLOCK):  # a block at a time: no temporaries of every pair
         a, b = signatures.of_record[lp[start:start + KEY_BLOCK]], signatures.of_record[rp[start:start + KEY_BLOCK]]
@@ -384,8 +395,24 @@ def _levels_by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: n
     return level
 
 
+def _levels_by_table(comparison: ComparisonSpec, signatures: _Signatures, lp: np.ndarray, rp: np.ndarray) -> np.ndarray:
+    """``_levels_by_signature`` for few signatures: the levels of the (ordered) signature
+    pairs that occur, in a table indexed by ``left * count + right``."""
+    count = signatures.count
+    key = np.empty(len(lp), dtype=np.int32)
+    for start in range(0, len(lp), KEY_BLOCK):
+        np.multiply(signatures.of_record[lp[start:start + KEY_BLOCK]], count, out=key[start:start + KEY_BLOCK])
+        key[start:start + KEY_BLOCK] += signatures.of_record[rp[start:start + KEY_BLOCK]]
+    seen = np.zeros(count * count, dtype=bool)
+    seen[key] = True
+    present = np.flatnonzero(seen)
+    table = np.zeros(count * count, dtype=np.int8)
+    table[present] = _walk_signatures(comparison, signatures, present)
+    return table[key]
+
+
 def _walk_signatures(comparison: ComparisonSpec, signatures: _Signatures, distinct: np.ndarray) -> np.ndarray:
-    """Levels of distinct signature pairs (``key = low * count + high``), a chunk at a time:
+    """Levels of distinct signature pairs (``key = left * count + right``), a chunk at a time:
     the walk's temporaries (string lists for rapidfuzz among them) scale with a chunk."""
     level = np.empty(len(distinct), dtype=np.int8)
     for start in range(0, len(distinct), PAIR_CHUNK):

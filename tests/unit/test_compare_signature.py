@@ -33,9 +33,10 @@ def seed_pairs(request):
     return frame, rules, np.concatenate([left, a[keep]]), np.concatenate([right, b[keep]])
 
 
-def _levels(frame, rules, left, right, monkeypatch, by_signature: bool, threads: int = 2):
+def _levels(frame, rules, left, right, monkeypatch, by_signature: bool, threads: int = 2, dense: int = 0):
     with monkeypatch.context() as m:
         m.setattr(compare, "SIGNATURE_PAIRS", 0 if by_signature else 10**12)
+        m.setattr(compare, "DENSE_SIGNATURE_KEYS", dense)
         m.setattr(compare, "RUN_DISTINCT_SHARE", 0.0 if by_signature else 0.5)  # every fuzzy comparison
         m.setattr(compare, "PARALLEL_COMPARE_PAIRS", 0)
         m.setattr(compare, "COMPARE_THREADS", threads)
@@ -54,12 +55,25 @@ def test_signature_levels_equal_the_chunked_walk(seed_pairs, monkeypatch):
         return original(comparison, *args)
 
     monkeypatch.setattr(compare, "_levels_by_signature", spy)
+    tables = []
+    original_table = compare._levels_by_table
+
+    def table_spy(comparison, *args):
+        tables.append(comparison.name)
+        return original_table(comparison, *args)
+
+    monkeypatch.setattr(compare, "_levels_by_table", table_spy)
+    fuzzy = [c.name for c in rules.comparisons if any(s.kind not in ("null", "exact", "else") for s in c.levels)]
     for threads in (1, 2):
         whole.clear()
         signature = _levels(frame, rules, left, right, monkeypatch, by_signature=True, threads=threads)
-        fuzzy = [c.name for c in rules.comparisons if any(s.kind not in ("null", "exact", "else") for s in c.levels)]
-        assert sorted(whole) == sorted(fuzzy)  # every comparison with a fuzzy level took the new path
+        assert sorted(whole) == sorted(fuzzy) and not tables  # every comparison with a fuzzy level, sorted keys
         assert np.array_equal(signature, chunked)
+    # Every comparison from a table of its signature pairs (the seed's signatures are few).
+    whole.clear()
+    signature = _levels(frame, rules, left, right, monkeypatch, by_signature=True, dense=1 << 40)
+    assert sorted(tables) == sorted(whole) == sorted(c.name for c in rules.comparisons)
+    assert np.array_equal(signature, chunked)
     # The pairs reach many levels of every fuzzy comparison, so the equality says something.
     for k, comparison in enumerate(rules.comparisons):
         if comparison.name in fuzzy:
@@ -92,6 +106,7 @@ def test_large_runs_choose_the_path_by_the_share_of_differing_values(seed_pairs,
     columns = compare.ColumnCodes(frame)
     lp, rp = compare.positions(frame, left), compare.positions(frame, right)
     monkeypatch.setattr(compare, "SIGNATURE_PAIRS", 0)
+    monkeypatch.setattr(compare, "DENSE_SIGNATURE_KEYS", 0)
     for comparison in rules.comparisons:
         codes, _ = columns[comparison.field]
         a, b = codes[lp], codes[rp]
@@ -101,5 +116,8 @@ def test_large_runs_choose_the_path_by_the_share_of_differing_values(seed_pairs,
             assert compare._by_signature(comparison, columns, lp, rp) == (share >= compare.RUN_DISTINCT_SHARE)
         if not fuzzy:
             assert not compare._by_signature(comparison, columns, lp, rp)
+    # Few signatures (a country, a source system): a table, whatever the share.
+    monkeypatch.setattr(compare, "DENSE_SIGNATURE_KEYS", 1 << 22)
+    assert compare._by_signature(next(c for c in rules.comparisons if c.name == "system"), columns, lp, rp)
     monkeypatch.setattr(compare, "SIGNATURE_PAIRS", len(lp) + 1)  # small runs keep the chunked walk
     assert not any(compare._by_signature(c, columns, lp, rp) for c in rules.comparisons)
