@@ -80,8 +80,16 @@ class ColumnCodes:
         # A small frame's columns are coded on plain lists: pandas' factorize costs more than the work.
         # (Not read out as one object block: that converts every column, timestamps too, for the few compared.)
         self._small = len(df) <= SMALL_ROWS and df.columns.is_unique
+        self._lock = threading.Lock()
 
     def __getitem__(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._cache.get(column)
+        if cached is not None:
+            return cached
+        with self._lock:  # comparison threads code the columns they reach first, each once
+            return self._code(column)
+
+    def _code(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         if column not in self._cache and self._small:
             values = column_list(self.df, column)
             self._cache[column] = _small_codes([None] * len(self.df) if values is None else values)
@@ -212,11 +220,14 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules,
     threads = COMPARE_THREADS if len(left_ids) >= PARALLEL_COMPARE_PAIRS else 1
     if threads > 1:
         # The pairs' row positions (numpy gathers, without the GIL) are found on another
-        # thread while this one factorizes every compared column once (Python objects),
-        # before the comparison threads share the codes.
+        # thread while this one factorizes compared columns (Python objects). The columns
+        # left when the positions are found are factorized by the comparison threads, each
+        # when a comparison first reads it: one thread's Python work beside the other's numpy.
         with ThreadPoolExecutor(1) as pool:
             found = pool.submit(lambda: (positions(df, left_ids), positions(df, right_ids)))
             for column in _columns_of(rules):
+                if found.done():
+                    break
                 columns[column]
             lp, rp = found.result()
     else:
@@ -225,13 +236,14 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules,
     out = np.empty((len(lp), len(rules.comparisons)), dtype=np.int8)
     caches = [_Cache() for _ in rules.comparisons]
     chunks = [(start, min(start + PAIR_CHUNK, len(lp))) for start in range(0, len(lp), PAIR_CHUNK)]
-    whole = {k for k, comparison in enumerate(rules.comparisons) if _by_signature(comparison, columns, lp, rp)}
+    whole: set[int] = set()  # comparisons worked out by signature, all pairs as the first chunk's task
 
     def run(k: int, todo: list[tuple[int, int]]) -> float:
         began = time.perf_counter()
-        if k in whole:  # all pairs at once, as the first chunk's task
-            if todo and todo[0][0] == 0:
-                out[:, k] = _levels_by_signature(rules.comparisons[k], columns, lp, rp)
+        if todo and todo[0][0] == 0 and _by_signature(rules.comparisons[k], columns, lp, rp):
+            whole.add(k)  # before the rest of k is scheduled: that waits for this task
+            out[:, k] = _levels_by_signature(rules.comparisons[k], columns, lp, rp)
+        if k in whole:
             todo = []
         for start, stop in todo:
             out[start:stop, k] = _levels_of(rules.comparisons[k], columns, lp, rp, start, stop, caches[k])
@@ -246,11 +258,11 @@ def comparison_levels(df: pd.DataFrame, left_ids, right_ids, rules: MatchRules,
             run(k, chunks)
         return out
     between = release_free_heap if len(lp) > LARGE_PAIRS else None
-    _first_chunks_then_rest(run, len(rules.comparisons), chunks, threads, between, leading=whole)
+    _first_chunks_then_rest(run, len(rules.comparisons), chunks, threads, between)
     return out
 
 
-def _first_chunks_then_rest(run, n: int, chunks: list, threads: int, between=None, leading=()) -> None:
+def _first_chunks_then_rest(run, n: int, chunks: list, threads: int, between=None) -> None:
     """``run(k, chunks)`` for every comparison k on ``threads`` threads: the
     first chunk of each comparison, in order, then the rest of each one as a
     single task, longest first by its first chunk's time (no wait for the
@@ -258,10 +270,9 @@ def _first_chunks_then_rest(run, n: int, chunks: list, threads: int, between=Non
     chunk left takes the rest of a comparison whose first chunk is done
     rather than waiting for all of them: at a million records one comparison's
     first chunk (the street's run-wide distinct pairs) outlasts all the small
-    ones by seconds. ``between`` runs once, after the last first chunk. The
-    comparisons in ``leading`` (each a long single task) start first."""
+    ones by seconds. ``between`` runs once, after the last first chunk."""
     lock = threading.Condition()
-    firsts = sorted(range(n), key=lambda k: k not in leading)
+    firsts = list(range(n))
     ready: list[tuple[float, int]] = []  # (-first chunk's time, k)
     state = {"running": 0, "error": None}
 
@@ -429,13 +440,13 @@ def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray,
     codes are distinct already (``_levels_by_signature``)."""
     chunk_l, chunk_r = lp[start:stop], rp[start:stop]
     level = np.full(len(chunk_l), len(comparison.levels) - 1, dtype=np.int8)
-    todo = np.arange(len(chunk_l))
+    todo = None  # pairs no level took yet (None: all of them, no index array needed)
     cutoffs = _score_cutoffs(comparison)
     pair_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     local: dict[str, DistinctPairs] = {}  # columns deduplicated within this chunk only
     local_results: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     for i, spec in enumerate(comparison.levels):
-        if spec.kind == ELSE or len(todo) == 0:
+        if spec.kind == ELSE or (todo is not None and len(todo) == 0):
             break
         column = spec.column or comparison.field
         codes, values = columns[column]
@@ -443,11 +454,13 @@ def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray,
             if column not in pair_codes:
                 pair_codes[column] = codes[chunk_l], codes[chunk_r]
             cl, cr = pair_codes[column]
-            if len(todo) < len(chunk_l):
+            if todo is not None:
                 cl, cr = cl[todo], cr[todo]
             # Equal codes are equal values: no need to look at distinct pairs.
             hit = ((cl < 0) | (cr < 0)) if spec.kind == NULL else ((cl >= 0) & (cl == cr))
         else:
+            if todo is None:
+                todo = np.arange(len(chunk_l))
             if column not in cache.distinct and column not in local:
                 if stop - start < len(lp) and len(todo) >= RUN_DISTINCT_SHARE * len(chunk_l):
                     cache.distinct[column] = DistinctPairs(codes, lp, rp)
@@ -457,8 +470,12 @@ def _levels_of(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarray,
                 hit = _distinct_hits(spec, values, cache.distinct[column], todo + start, cache.results, cutoffs)
             else:  # by the chunk's
                 hit = _distinct_hits(spec, values, local[column], todo, local_results, cutoffs)
-        level[todo[hit]] = i
-        todo = todo[~hit]
+        if todo is None:  # masks, not index arrays: cheaper over every pair of the chunk
+            level[hit] = i
+            todo = np.flatnonzero(~hit)
+        else:
+            level[todo[hit]] = i
+            todo = todo[~hit]
     return level
 
 
