@@ -44,25 +44,22 @@ def _levels(frame, rules, left, right, monkeypatch, by_signature: bool, threads:
         return compare.comparison_levels(frame, left, right, rules)
 
 
+def _calls(monkeypatch, name: str) -> list[str]:
+    """The names of the comparisons ``compare.<name>`` is called with, from now on."""
+    calls, original = [], getattr(compare, name)
+
+    def spy(comparison, *args):
+        calls.append(comparison.name)
+        return original(comparison, *args)
+
+    monkeypatch.setattr(compare, name, spy)
+    return calls
+
+
 def test_signature_levels_equal_the_chunked_walk(seed_pairs, monkeypatch):
     frame, rules, left, right = seed_pairs
     chunked = _levels(frame, rules, left, right, monkeypatch, by_signature=False)
-    whole = []
-    original = compare._levels_by_signature
-
-    def spy(comparison, *args):
-        whole.append(comparison.name)
-        return original(comparison, *args)
-
-    monkeypatch.setattr(compare, "_levels_by_signature", spy)
-    tables = []
-    original_table = compare._levels_by_table
-
-    def table_spy(comparison, *args):
-        tables.append(comparison.name)
-        return original_table(comparison, *args)
-
-    monkeypatch.setattr(compare, "_levels_by_table", table_spy)
+    whole, tables = _calls(monkeypatch, "_levels_by_signature"), _calls(monkeypatch, "_levels_by_table")
     fuzzy = [c.name for c in rules.comparisons if any(s.kind not in ("null", "exact", "else") for s in c.levels)]
     for threads in (1, 2):
         whole.clear()

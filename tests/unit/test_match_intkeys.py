@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,18 +29,22 @@ def _same_as_pandas(keys: np.ndarray) -> None:
     assert sorted(intkeys.unique(keys).tolist()) == sorted(pd.unique(keys).tolist())
 
 
+@contextmanager
+def _every_size_partitioned():
+    """``partitioned`` for hypothesis tests, which cannot take function-scoped fixtures."""
+    saved = intkeys.PARTITIONED_KEYS
+    intkeys.PARTITIONED_KEYS = 0
+    try:
+        yield
+    finally:
+        intkeys.PARTITIONED_KEYS = saved
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=300), st.integers(1, 40))
 def test_partitioned_factorize_matches_pandas(values, repeat):
-    import mdm.match.intkeys as module
-
-    saved = module.PARTITIONED_KEYS
-    module.PARTITIONED_KEYS = 0
-    try:
-        keys = np.array(values * 2, dtype=np.int64)[: len(values) + repeat]
-        _same_as_pandas(keys)
-    finally:
-        module.PARTITIONED_KEYS = saved
+    with _every_size_partitioned():
+        _same_as_pandas(np.array(values * 2, dtype=np.int64)[: len(values) + repeat])
 
 
 def test_many_keys_spread_over_parts_and_match_pandas(partitioned):
@@ -61,21 +67,19 @@ def test_empty_and_small_inputs(partitioned):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 2**40), max_size=300), st.integers(1, 40))
 def test_sorted_factorize_of_non_negative_keys_matches_pandas(values, repeat):
-    import mdm.match.intkeys as module
-
-    saved = module.PARTITIONED_KEYS
-    module.PARTITIONED_KEYS = 0
-    try:
-        keys = np.array(values * 2, dtype=np.int64)[: len(values) + repeat]
+    keys = np.array(values * 2, dtype=np.int64)[: len(values) + repeat]
+    with _every_size_partitioned():
         _same_as_pandas(keys)
-        grouped = intkeys.sorted_groups(keys)
-        if len(keys):  # the sorted path was taken: distinct keys ascending, positions a permutation
-            where, group, distinct = grouped
-            assert np.all(np.diff(distinct) > 0)
-            assert sorted(where.tolist()) == list(range(len(keys)))
-            assert np.array_equal(distinct[group], keys[where])
-    finally:
-        module.PARTITIONED_KEYS = saved
+    grouped = intkeys.sorted_groups(keys)
+    if len(keys):  # the sorted path: distinct keys ascending, positions a permutation
+        where, group, distinct = grouped
+        assert np.all(np.diff(distinct) > 0)
+        assert sorted(where.tolist()) == list(range(len(keys)))
+        assert np.array_equal(distinct[group], keys[where])
+    # Sorting in the keys' own buffer gives the same groups.
+    if len(keys):
+        again = intkeys.sorted_groups(keys.copy(), overwrite=True)
+        assert all(np.array_equal(x, y) for x, y in zip(again, grouped))
 
 
 def test_keys_too_wide_to_sort_with_their_positions_fall_back_to_hashing(partitioned):
