@@ -10,6 +10,7 @@ fewer than the pairs.
 from __future__ import annotations
 
 import heapq
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -333,7 +334,7 @@ def _by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: np.ndarr
     every level down to the fuzzy ones."""
     if len(lp) < SIGNATURE_PAIRS:
         return False
-    most = int(np.prod([len(columns[column][1]) + 1 for column in _compared_columns(comparison)], dtype=object))
+    most = math.prod(len(columns[column][1]) + 1 for column in _compared_columns(comparison))
     if most * most <= DENSE_SIGNATURE_KEYS:
         return True
     if not any(spec.kind not in (NULL, "exact", ELSE) for spec in comparison.levels):
@@ -389,11 +390,7 @@ def _levels_by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: n
     signatures = _Signatures(columns, _compared_columns(comparison))
     if signatures.count ** 2 <= DENSE_SIGNATURE_KEYS:
         return _levels_by_table(comparison, signatures, lp, rp)
-    key = np.empty(len(lp), dtype=np.int64)
-    for start in range(0, len(lp), KEY_BLOCK):  # a block at a time: no temporaries of every pair
-        a, b = signatures.of_record[lp[start:start + KEY_BLOCK]], signatures.of_record[rp[start:start + KEY_BLOCK]]
-        np.multiply(np.minimum(a, b), signatures.count, out=key[start:start + KEY_BLOCK], dtype=np.int64)
-        key[start:start + KEY_BLOCK] += np.maximum(a, b)
+    key = _signature_keys(signatures, lp, rp, np.int64)
     grouped = intkeys.sorted_groups(key, overwrite=True)
     if grouped is None:
         codes, distinct = intkeys.factorize(key)
@@ -407,23 +404,30 @@ def _levels_by_signature(comparison: ComparisonSpec, columns: ColumnCodes, lp: n
 
 
 def _levels_by_table(comparison: ComparisonSpec, signatures: _Signatures, lp: np.ndarray, rp: np.ndarray) -> np.ndarray:
-    """``_levels_by_signature`` for few signatures: the levels of the (ordered) signature
-    pairs that occur, in a table indexed by ``left * count + right``."""
-    count = signatures.count
-    key = np.empty(len(lp), dtype=np.int32)
-    for start in range(0, len(lp), KEY_BLOCK):
-        np.multiply(signatures.of_record[lp[start:start + KEY_BLOCK]], count, out=key[start:start + KEY_BLOCK])
-        key[start:start + KEY_BLOCK] += signatures.of_record[rp[start:start + KEY_BLOCK]]
-    seen = np.zeros(count * count, dtype=bool)
+    """``_levels_by_signature`` for few signatures: the levels of the signature pairs
+    that occur, in a table indexed by their key."""
+    key = _signature_keys(signatures, lp, rp, np.int32 if signatures.count ** 2 < 2**31 else np.int64)
+    seen = np.zeros(signatures.count ** 2, dtype=bool)
     seen[key] = True
     present = np.flatnonzero(seen)
-    table = np.zeros(count * count, dtype=np.int8)
+    table = np.zeros(signatures.count ** 2, dtype=np.int8)
     table[present] = _walk_signatures(comparison, signatures, present)
     return table[key]
 
 
+def _signature_keys(signatures: _Signatures, lp: np.ndarray, rp: np.ndarray, dtype) -> np.ndarray:
+    """Each pair's unordered signature pair as one key, ``low * count + high``: built a
+    block of pairs at a time, with no temporaries the length of all pairs."""
+    key = np.empty(len(lp), dtype=dtype)
+    for start in range(0, len(lp), KEY_BLOCK):
+        a, b = signatures.of_record[lp[start:start + KEY_BLOCK]], signatures.of_record[rp[start:start + KEY_BLOCK]]
+        np.multiply(np.minimum(a, b), signatures.count, out=key[start:start + KEY_BLOCK], dtype=dtype)
+        key[start:start + KEY_BLOCK] += np.maximum(a, b)
+    return key
+
+
 def _walk_signatures(comparison: ComparisonSpec, signatures: _Signatures, distinct: np.ndarray) -> np.ndarray:
-    """Levels of distinct signature pairs (``key = left * count + right``), a chunk at a time:
+    """Levels of distinct signature pairs (``_signature_keys``), a chunk at a time:
     the walk's temporaries (string lists for rapidfuzz among them) scale with a chunk."""
     level = np.empty(len(distinct), dtype=np.int8)
     for start in range(0, len(distinct), PAIR_CHUNK):

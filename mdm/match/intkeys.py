@@ -29,7 +29,7 @@ def factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct keys) as ``pd.factorize`` gives them for int64 ``keys``, except that
     the distinct keys (and so the codes) are numbered part by part: the same sets, another order."""
     keys = np.asarray(keys, dtype=np.int64)
-    if len(keys) < max(PARTITIONED_KEYS, 1):
+    if len(keys) < PARTITIONED_KEYS:
         codes, distinct = pd.factorize(keys)
         return codes.astype(np.int64, copy=False), distinct
     grouped = sorted_groups(keys)
@@ -99,10 +99,6 @@ def unique(keys: np.ndarray) -> np.ndarray:
         return pd.unique(keys)
     ordered = np.sort(keys)
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
-    order, bounds = _parts(keys)
-    ordered = keys[order]
-    del order
-    return np.concatenate([pd.unique(ordered[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())])
 
 
 def _parts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
